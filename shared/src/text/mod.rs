@@ -1,0 +1,251 @@
+//! Vietnamese text as citizens type it: normalisation, diacritic folding and
+//! syllable tokens.
+//!
+//! Every piece of text the product compares goes through [`normalize`] and
+//! [`tokens`]. A token keeps three spellings of one syllable:
+//! - `text`: the normalised syllable (NFC, lower case) as typed;
+//! - `folded`: without any diacritic, `đ` → `d` — what matching relies on,
+//!   since many citizens type without diacritics;
+//! - `toned`: the letters with their vowel marks (â, ă, ê, ô, ơ, ư, đ) and the
+//!   tone as a trailing digit, so "hoà" and "hòa" (old and new tone
+//!   placement) compare equal; used to reward queries whose diacritics agree.
+
+pub mod lexicon;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Characters that carry no meaning but break matching: zero-width spaces
+/// and joiners, bidi controls, the BOM, soft hyphens.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// Full-width ASCII (as typed by some phone keyboards) to ASCII; the
+/// ideographic space to a space.
+fn narrow(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// NFC, lower case, invisible characters removed, full-width ASCII narrowed,
+/// every run of whitespace collapsed to one space, trimmed.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    // Decompose first so that combining marks typed after a full-width or
+    // upper-case letter recompose onto the mapped letter.
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !is_invisible(*c))
+        .map(narrow)
+        .flat_map(char::to_lowercase)
+        .collect();
+    for c in cleaned.nfc() {
+        if c.is_whitespace() || c.is_control() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The tone marks of Vietnamese as combining characters, with the digit the
+/// `toned` spelling appends: huyền 1, sắc 2, hỏi 3, ngã 4, nặng 5.
+fn tone_digit(c: char) -> Option<char> {
+    match c {
+        '\u{0300}' | '\u{0340}' => Some('1'),
+        '\u{0301}' | '\u{0341}' => Some('2'),
+        '\u{0309}' => Some('3'),
+        '\u{0303}' => Some('4'),
+        '\u{0323}' => Some('5'),
+        _ => None,
+    }
+}
+
+/// Removes every diacritic and maps đ to d. Decomposition alone leaves đ
+/// (it is a letter of its own, not d plus a mark).
+pub fn fold(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Letters with vowel marks kept and the tone moved to a trailing digit
+/// (see the module docs). Expects one normalised syllable.
+pub fn toned(syllable: &str) -> String {
+    let mut tone = None;
+    let mut base = String::with_capacity(syllable.len());
+    for c in syllable.nfd() {
+        match tone_digit(c) {
+            Some(d) => tone = Some(d),
+            None => base.push(c),
+        }
+    }
+    let mut out: String = base.nfc().collect();
+    if let Some(d) = tone {
+        out.push(d);
+    }
+    out
+}
+
+/// Whether a normalised syllable carries any diacritic (including đ).
+pub fn has_diacritics(syllable: &str) -> bool {
+    !syllable.is_ascii()
+}
+
+/// One syllable (or number, or Latin word) of normalised text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    pub folded: String,
+    pub toned: String,
+}
+
+impl Token {
+    pub fn new(text: &str) -> Self {
+        let text = canonical_number(text);
+        Self {
+            folded: fold(&text),
+            toned: toned(&text),
+            text,
+        }
+    }
+
+    /// Whether the citizen typed diacritics on this syllable.
+    pub fn accented(&self) -> bool {
+        has_diacritics(&self.text)
+    }
+
+    /// Whether this query token can stand for `other` (a catalogue token):
+    /// same folded letters and, when the query token has diacritics, the same
+    /// diacritics too.
+    pub fn compatible(&self, other: &Token) -> bool {
+        self.folded == other.folded && (!self.accented() || self.toned == other.toned)
+    }
+}
+
+/// "02" and "2" are the same number to a citizen ("mức độ 02" / "mức 2").
+fn canonical_number(s: &str) -> String {
+    if s.len() > 1 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let t = s.trim_start_matches('0');
+        if t.is_empty() { "0".into() } else { t.into() }
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Splits normalised text into syllable tokens: runs of letters, marks and
+/// digits; everything else separates.
+pub fn split(normalized: &str) -> impl Iterator<Item = &str> {
+    normalized
+        .split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
+        .filter(|s| !s.is_empty())
+}
+
+/// Normalises and tokenises in one step.
+pub fn tokens(s: &str) -> Vec<Token> {
+    split(&normalize(s)).map(Token::new).collect()
+}
+
+/// The folded syllables of a text joined by single spaces: the key used to
+/// compare phrases regardless of diacritics and punctuation.
+pub fn folded_key(s: &str) -> String {
+    let mut out = String::new();
+    for t in tokens(s) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&t.folded);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn when_text_has_d_stroke_should_fold_to_d() {
+        assert_eq!(fold("Đăng ký đất đai"), "Dang ky dat dai");
+        assert_eq!(fold(&normalize("ĐĂNG KÝ")), "dang ky");
+    }
+
+    #[test]
+    fn when_text_is_nfd_should_normalize_to_nfc() {
+        let nfd: String = "Thủ tục đăng ký khai sinh".nfd().collect();
+        assert_ne!(nfd, "Thủ tục đăng ký khai sinh");
+        assert_eq!(normalize(&nfd), "thủ tục đăng ký khai sinh");
+    }
+
+    #[test]
+    fn when_text_has_invisible_characters_should_strip_them() {
+        assert_eq!(normalize("khai\u{200B} sinh\u{202E}\u{FEFF}"), "khai sinh");
+        assert_eq!(normalize("kh\u{200D}ai"), "khai");
+    }
+
+    #[test]
+    fn when_text_has_fullwidth_digits_should_narrow_them() {
+        assert_eq!(normalize("ＭＴ　１２３"), "mt 123");
+    }
+
+    #[test]
+    fn when_tone_is_placed_old_or_new_style_should_compare_equal() {
+        assert_eq!(toned("hoà"), toned("hòa"));
+        assert_eq!(toned("thuý"), toned("thúy"));
+        assert_eq!(toned("hòa"), "hoa1");
+        assert_eq!(toned("được"), "đươc5");
+        assert_ne!(toned("sổ"), toned("số"));
+    }
+
+    #[test]
+    fn when_tokenizing_should_split_on_punctuation_and_keep_numbers() {
+        let t: Vec<_> = tokens("Cấp lại thẻ căn cước (mức độ 02)!")
+            .into_iter()
+            .map(|t| t.folded)
+            .collect();
+        assert_eq!(t, ["cap", "lai", "the", "can", "cuoc", "muc", "do", "2"]);
+    }
+
+    #[test]
+    fn when_query_token_has_no_diacritics_should_be_compatible_with_any() {
+        let q = Token::new("so");
+        assert!(q.compatible(&Token::new("sổ")));
+        assert!(q.compatible(&Token::new("số")));
+        let q = Token::new("sổ");
+        assert!(q.compatible(&Token::new("sổ")));
+        assert!(!q.compatible(&Token::new("số")));
+    }
+
+    proptest! {
+        #[test]
+        fn nfc_and_nfd_spellings_tokenize_identically(s in "\\PC{0,40}") {
+            let nfd: String = s.nfd().collect();
+            let nfc: String = s.nfc().collect();
+            prop_assert_eq!(tokens(&nfd), tokens(&nfc));
+        }
+
+        #[test]
+        fn normalize_is_idempotent(s in "\\PC{0,40}") {
+            let once = normalize(&s);
+            prop_assert_eq!(normalize(&once), once.clone());
+        }
+    }
+}
