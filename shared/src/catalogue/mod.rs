@@ -4,3 +4,26 @@
 pub mod model;
 
 pub use model::*;
+
+use std::io::BufRead;
+
+use crate::Error;
+
+/// Reads a catalogue in the project's own format: JSON Lines, one
+/// [`Procedure`] a line. Blank lines are skipped; any bad line fails the
+/// whole read, naming the line.
+pub fn read_jsonl(reader: impl BufRead) -> Result<Vec<Procedure>, Error> {
+    let mut out = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let p = serde_json::from_str(&line).map_err(|e| Error::Parse {
+            line: i + 1,
+            message: e.to_string(),
+        })?;
+        out.push(p);
+    }
+    Ok(out)
+}
