@@ -1,11 +1,12 @@
 //! `chatbot`: the command line of the city's public-service chatbot.
 
 mod catalogue_cmd;
+mod search_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -18,6 +19,15 @@ struct Cli {
     command: Command,
 }
 
+/// Where the catalogue comes from.
+#[derive(Args, Clone)]
+pub struct CatalogueArg {
+    /// The catalogue (JSON Lines, gzip or plain). Defaults to
+    /// $CHATBOT_CATALOGUE, then data/procedures.jsonl.gz of the project.
+    #[arg(long, global = true)]
+    catalogue: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Work with the procedure catalogue.
@@ -25,6 +35,27 @@ enum Command {
         #[command(subcommand)]
         command: CatalogueCommand,
     },
+    /// Search the catalogue. With --jsonl: one query a line on stdin, one
+    /// JSON object a line on stdout.
+    Search {
+        /// Read queries from stdin, one a line, and write JSON Lines.
+        #[arg(long)]
+        jsonl: bool,
+        /// A single query (without --jsonl).
+        query: Vec<String>,
+        #[command(flatten)]
+        catalogue: CatalogueArg,
+    },
+    /// Print the reply a citizen would read.
+    Ask {
+        /// The message, as a citizen would type it.
+        text: Vec<String>,
+        #[command(flatten)]
+        catalogue: CatalogueArg,
+    },
+    /// Measure retrieval on labelled queries (JSON Lines: q, expect, slice,
+    /// aspect).
+    Eval(search_cmd::EvalArgs),
 }
 
 #[derive(Subcommand)]
@@ -46,6 +77,13 @@ fn main() -> ExitCode {
         Command::Catalogue {
             command: CatalogueCommand::Convert { input, out },
         } => catalogue_cmd::convert(&input, &out),
+        Command::Search {
+            jsonl,
+            query,
+            catalogue,
+        } => search_cmd::search(&catalogue, jsonl, &query.join(" ")),
+        Command::Ask { text, catalogue } => search_cmd::ask(&catalogue, &text.join(" ")),
+        Command::Eval(args) => search_cmd::eval(&args),
     };
     match result {
         Ok(code) => code,

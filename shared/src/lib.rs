@@ -8,6 +8,7 @@
 //! `functions/*` and `cli/`.
 
 pub mod catalogue;
+pub mod eval;
 pub mod text;
 
 mod error;

@@ -1,9 +1,15 @@
 //! Administrative procedures: the model, the converter from the national
 //! portal's records, the search index and the ranking on top of it.
 
+pub mod answer;
+pub mod aspect;
+pub mod index;
 pub mod model;
+pub mod search;
 
+pub use aspect::Aspect;
 pub use model::*;
+pub use search::{Engine, Found, Hit, Outcome, Params};
 
 use std::io::BufRead;
 

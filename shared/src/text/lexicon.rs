@@ -1,1 +1,325 @@
-//! placeholder
+//! The lexicon the team curates under `data/lexicon/`: how citizens' words
+//! map to the catalogue's words.
+//!
+//! - `chat.tsv`: chat spelling, one typed token → standard words (`ko` → không);
+//! - `abbreviations.tsv`, `synonyms.tsv`: a phrase citizens use → the phrase
+//!   the catalogue uses (`gplx` → giấy phép lái xe, `sổ đỏ` → giấy chứng
+//!   nhận quyền sử dụng đất); a phrase may have several targets;
+//! - `aspects.tsv`: cue phrases for the part of a procedure asked about;
+//! - `filler.txt`: phrases that say nothing about which procedure is meant;
+//! - `variants.tsv`: markers that make a procedure a special variant of a
+//!   more general one ("có yếu tố nước ngoài", "lưu động").
+//!
+//! Phrases match on tokens: a query token without diacritics matches any
+//! spelling with the same letters, one with diacritics only the same
+//! diacritics (see [`Token::compatible`]).
+
+use std::collections::HashMap;
+
+use super::{Token, tokens};
+use crate::Error;
+use crate::catalogue::Aspect;
+
+/// The text of every lexicon file, as shipped in `data/lexicon/`.
+#[derive(Debug, Clone, Copy)]
+pub struct Sources<'a> {
+    pub chat: &'a str,
+    pub abbreviations: &'a str,
+    pub synonyms: &'a str,
+    pub aspects: &'a str,
+    pub filler: &'a str,
+    pub variants: &'a str,
+}
+
+impl Sources<'static> {
+    /// The project's lexicon, compiled into the binary so that every
+    /// function and the CLI use the same one without reading files.
+    pub const EMBEDDED: Sources<'static> = Sources {
+        chat: include_str!("../../../data/lexicon/chat.tsv"),
+        abbreviations: include_str!("../../../data/lexicon/abbreviations.tsv"),
+        synonyms: include_str!("../../../data/lexicon/synonyms.tsv"),
+        aspects: include_str!("../../../data/lexicon/aspects.tsv"),
+        filler: include_str!("../../../data/lexicon/filler.txt"),
+        variants: include_str!("../../../data/lexicon/variants.tsv"),
+    };
+}
+
+/// Phrases keyed by the folded spelling of their first token, longest first,
+/// so that the longest phrase starting at a position wins.
+#[derive(Debug, Clone)]
+pub struct PhraseTable<V> {
+    by_first: HashMap<String, Vec<(Vec<Token>, V)>>,
+}
+
+impl<V> Default for PhraseTable<V> {
+    fn default() -> Self {
+        Self {
+            by_first: HashMap::new(),
+        }
+    }
+}
+
+impl<V> PhraseTable<V> {
+    fn insert(&mut self, phrase: Vec<Token>, value: V) {
+        let Some(first) = phrase.first() else { return };
+        let list = self.by_first.entry(first.folded.clone()).or_default();
+        list.push((phrase, value));
+        // Stable, so entries of equal length keep file order.
+        list.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    }
+
+    /// The longest phrase that starts at `query[at]`, with its length.
+    /// Among phrases of equal length, a spelling whose diacritics agree
+    /// with the query's wins over one that merely folds alike.
+    pub fn longest_at(&self, query: &[Token], at: usize) -> Option<(usize, &V)> {
+        let first = query.get(at)?;
+        let list = self.by_first.get(&first.folded)?;
+        let mut best: Option<(usize, usize, &V)> = None;
+        for (phrase, value) in list {
+            let n = phrase.len();
+            if best.is_some_and(|(len, _, _)| len > n) {
+                break;
+            }
+            let Some(window) = query.get(at..at + n) else {
+                continue;
+            };
+            if !window.iter().zip(phrase).all(|(q, p)| q.compatible(p)) {
+                continue;
+            }
+            let exact = window
+                .iter()
+                .zip(phrase)
+                .filter(|(q, p)| q.toned == p.toned)
+                .count();
+            if best.is_none_or(|(_, e, _)| exact > e) {
+                best = Some((n, exact, value));
+            }
+        }
+        best.map(|(n, _, v)| (n, v))
+    }
+
+    /// Every value whose phrase starts at `query[at]` with the longest
+    /// matching length (several targets of one ambiguous abbreviation).
+    pub fn all_longest_at(&self, query: &[Token], at: usize) -> Option<(usize, Vec<&V>)> {
+        let (n, _) = self.longest_at(query, at)?;
+        let list = self.by_first.get(&query[at].folded)?;
+        let window = &query[at..at + n];
+        let values = list
+            .iter()
+            .filter(|(p, _)| p.len() == n && window.iter().zip(p).all(|(q, p)| q.compatible(p)))
+            .map(|(_, v)| v)
+            .collect();
+        Some((n, values))
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_first.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_first.is_empty()
+    }
+}
+
+/// The parsed lexicon.
+#[derive(Debug, Clone, Default)]
+pub struct Lexicon {
+    /// Exact typed token → replacement tokens.
+    pub chat: HashMap<String, Vec<Token>>,
+    /// Citizen phrase → catalogue phrases (abbreviations and synonyms).
+    pub rewrites: PhraseTable<Vec<Token>>,
+    pub aspects: PhraseTable<Aspect>,
+    pub filler: PhraseTable<()>,
+    /// Variant markers, as phrases.
+    pub variants: Vec<Vec<Token>>,
+}
+
+/// Non-comment, non-blank lines with their 1-based numbers, split on tabs.
+fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
+    text.lines().enumerate().filter_map(|(i, line)| {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            return None;
+        }
+        Some((i + 1, line.split('\t').map(str::trim).collect()))
+    })
+}
+
+fn err(file: &'static str, line: usize, message: impl Into<String>) -> Error {
+    Error::Lexicon {
+        file,
+        line,
+        message: message.into(),
+    }
+}
+
+/// Tokens of one side of an entry; an entry side without any token is an
+/// error, not a silent no-op.
+fn phrase(file: &'static str, line: usize, s: &str) -> Result<Vec<Token>, Error> {
+    let t = tokens(s);
+    if t.is_empty() {
+        Err(err(file, line, format!("{s:?} has no words")))
+    } else {
+        Ok(t)
+    }
+}
+
+fn pair<'a>(
+    file: &'static str,
+    line: usize,
+    cols: &[&'a str],
+) -> Result<(&'a str, &'a str), Error> {
+    match cols {
+        [a, b, ..] if !a.is_empty() && !b.is_empty() => Ok((a, b)),
+        _ => Err(err(file, line, "expected two tab-separated columns")),
+    }
+}
+
+impl Lexicon {
+    /// The project's lexicon. The files are part of the build, so a parse
+    /// failure here is a defect caught by the test suite.
+    pub fn embedded() -> Result<Self, Error> {
+        Self::parse(Sources::EMBEDDED)
+    }
+
+    pub fn parse(src: Sources<'_>) -> Result<Self, Error> {
+        let mut lex = Lexicon::default();
+        for (line, cols) in rows(src.chat) {
+            let (from, to) = pair("chat.tsv", line, &cols)?;
+            let from = phrase("chat.tsv", line, from)?;
+            let [from] = from.as_slice() else {
+                return Err(err("chat.tsv", line, "the typed side must be one token"));
+            };
+            lex.chat
+                .insert(from.text.clone(), phrase("chat.tsv", line, to)?);
+        }
+        for (file, text) in [
+            ("abbreviations.tsv", src.abbreviations),
+            ("synonyms.tsv", src.synonyms),
+        ] {
+            for (line, cols) in rows(text) {
+                let (from, to) = pair(file, line, &cols)?;
+                lex.rewrites
+                    .insert(phrase(file, line, from)?, phrase(file, line, to)?);
+            }
+        }
+        for (line, cols) in rows(src.aspects) {
+            let (cue, aspect) = pair("aspects.tsv", line, &cols)?;
+            let aspect = aspect
+                .parse()
+                .map_err(|e: String| err("aspects.tsv", line, e))?;
+            lex.aspects
+                .insert(phrase("aspects.tsv", line, cue)?, aspect);
+        }
+        for (line, cols) in rows(src.filler) {
+            lex.filler.insert(phrase("filler.txt", line, cols[0])?, ());
+        }
+        for (line, cols) in rows(src.variants) {
+            lex.variants.push(phrase("variants.tsv", line, cols[0])?);
+        }
+        Ok(lex)
+    }
+
+    /// Applies chat spelling: each token typed exactly as a `chat.tsv`
+    /// entry is replaced by its standard words.
+    pub fn unchat(&self, query: Vec<Token>) -> Vec<Token> {
+        let mut out = Vec::with_capacity(query.len());
+        for t in query {
+            match self.chat.get(&t.text) {
+                Some(rep) => out.extend(rep.iter().cloned()),
+                None => out.push(t),
+            }
+        }
+        out
+    }
+}
+
+/// Whether `phrase` occurs in `text` as consecutive compatible tokens.
+pub fn contains_phrase<T: std::borrow::Borrow<Token>>(text: &[T], phrase: &[Token]) -> bool {
+    !phrase.is_empty()
+        && text
+            .windows(phrase.len())
+            .any(|w| w.iter().zip(phrase).all(|(a, b)| a.borrow().compatible(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Lexicon {
+        Lexicon::parse(Sources {
+            chat: "# chat\nko\tkhông\nđc\tđược\nj\tgì\n",
+            abbreviations: "gplx\tgiấy phép lái xe\nđkkh\tđăng ký kết hôn\n",
+            synonyms: "bằng lái\tgiấy phép lái xe\nbằng lái xe\tgiấy phép lái xe\nsổ đỏ\tgiấy chứng nhận quyền sử dụng đất\n",
+            aspects: "bao lâu\ttime\nmất bao lâu\ttime\nbao nhiêu tiền\tfee\n",
+            filler: "cho em hỏi\nạ\n",
+            variants: "lưu động\nyếu tố nước ngoài\n",
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn when_chat_spelling_is_typed_should_replace_it() {
+        let lex = small();
+        let t: Vec<_> = lex
+            .unchat(tokens("ko đc j"))
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(t, ["không", "được", "gì"]);
+    }
+
+    #[test]
+    fn when_phrases_overlap_should_take_the_longest() {
+        let lex = small();
+        let q = tokens("bang lai xe bi mat");
+        let (n, to) = lex.rewrites.longest_at(&q, 0).unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(to.len(), 4);
+    }
+
+    #[test]
+    fn when_query_diacritics_disagree_should_not_match() {
+        let lex = small();
+        assert!(lex.rewrites.longest_at(&tokens("sổ đỏ"), 0).is_some());
+        assert!(lex.rewrites.longest_at(&tokens("so do"), 0).is_some());
+        assert!(lex.rewrites.longest_at(&tokens("sơ đồ"), 0).is_none());
+    }
+
+    #[test]
+    fn when_entry_is_malformed_should_name_file_and_line() {
+        let e = Lexicon::parse(Sources {
+            chat: "",
+            abbreviations: "# c\n\ngplx giấy phép\n",
+            synonyms: "",
+            aspects: "",
+            filler: "",
+            variants: "",
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("abbreviations.tsv") && e.contains("line 3"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn when_aspect_is_unknown_should_fail() {
+        let e = Lexicon::parse(Sources {
+            chat: "",
+            abbreviations: "",
+            synonyms: "",
+            aspects: "bao lâu\tduration\n",
+            filler: "",
+            variants: "",
+        });
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn embedded_lexicon_should_parse() {
+        let lex = Lexicon::embedded().unwrap();
+        assert!(!lex.chat.is_empty() && !lex.rewrites.is_empty() && !lex.aspects.is_empty());
+    }
+}

@@ -34,13 +34,37 @@ fn narrow(c: char) -> char {
     }
 }
 
+/// Latin letters that are precomposed and stable under NFC: ASCII, Latin-1
+/// letters, Latin Extended-A/B and Latin Extended Additional (where every
+/// Vietnamese letter lives). Text made only of these and ASCII needs no
+/// normalisation pass.
+fn is_plain_latin(c: char) -> bool {
+    matches!(c as u32, 0x20..=0x7E | 0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F | 0x1E00..=0x1EFF)
+}
+
 /// NFC, lower case, invisible characters removed, full-width ASCII narrowed,
 /// every run of whitespace collapsed to one space, trimmed.
 pub fn normalize(s: &str) -> String {
+    // Most text is plain Latin already in NFC: lower-case and tidy spaces
+    // without the allocation-heavy normalisation pass.
+    if s.chars().all(is_plain_latin) {
+        let mut out = String::with_capacity(s.len());
+        for word in s.split(' ').filter(|w| !w.is_empty()) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            for c in word.chars() {
+                if c.is_ascii() {
+                    out.push(c.to_ascii_lowercase());
+                } else {
+                    out.extend(c.to_lowercase());
+                }
+            }
+        }
+        return out;
+    }
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
-    // Decompose first so that combining marks typed after a full-width or
-    // upper-case letter recompose onto the mapped letter.
     let cleaned: String = s
         .chars()
         .filter(|c| !is_invisible(*c))
@@ -105,6 +129,85 @@ pub fn toned(syllable: &str) -> String {
     out
 }
 
+/// What one character of normalised text contributes to each spelling of
+/// a token: its folded letter, its letter with vowel marks but no tone, and
+/// its tone digit. Combining marks left over after NFC contribute only to
+/// the latter two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Letter {
+    pub folded: Option<char>,
+    pub marked: Option<char>,
+    pub tone: Option<char>,
+}
+
+/// Looks a character up; Latin letters with diacritics (where all of
+/// Vietnamese lives) come from a table computed once, the rest is
+/// computed on the spot.
+pub fn letter(c: char) -> Letter {
+    use std::sync::OnceLock;
+    const FIRST: u32 = 0x00C0;
+    const LAST: u32 = 0x1EFF;
+    static TABLE: OnceLock<Vec<Letter>> = OnceLock::new();
+    if c.is_ascii() {
+        return Letter {
+            folded: Some(c),
+            marked: Some(c),
+            tone: None,
+        };
+    }
+    let code = c as u32;
+    if (FIRST..=LAST).contains(&code) {
+        let table = TABLE.get_or_init(|| {
+            (FIRST..=LAST)
+                .map(|u| {
+                    char::from_u32(u).map_or(
+                        Letter {
+                            folded: None,
+                            marked: None,
+                            tone: None,
+                        },
+                        letter_slow,
+                    )
+                })
+                .collect()
+        });
+        return table[(code - FIRST) as usize];
+    }
+    letter_slow(c)
+}
+
+fn letter_slow(c: char) -> Letter {
+    if let Some(t) = tone_digit(c) {
+        return Letter {
+            folded: None,
+            marked: None,
+            tone: Some(t),
+        };
+    }
+    if is_combining_mark(c) {
+        return Letter {
+            folded: None,
+            marked: Some(c),
+            tone: None,
+        };
+    }
+    let s = c.to_string();
+    let folded = fold(&s);
+    let t = toned(&s);
+    let mut chars = t.chars();
+    let marked = chars.next();
+    let tone = chars.next_back().filter(char::is_ascii_digit);
+    Letter {
+        folded: if folded.chars().count() == 1 {
+            folded.chars().next()
+        } else {
+            Some(c)
+        },
+        marked,
+        tone,
+    }
+}
+
 /// Whether a normalised syllable carries any diacritic (including đ).
 pub fn has_diacritics(syllable: &str) -> bool {
     !syllable.is_ascii()
@@ -119,11 +222,31 @@ pub struct Token {
 }
 
 impl Token {
+    /// Builds the three spellings of one normalised syllable in a single
+    /// pass over its characters (see [`letter`]).
     pub fn new(text: &str) -> Self {
         let text = canonical_number(text);
+        let mut folded = String::with_capacity(text.len());
+        let mut marked = String::with_capacity(text.len());
+        let mut tone = None;
+        for c in text.chars() {
+            let l = letter(c);
+            if let Some(f) = l.folded {
+                folded.push(f);
+            }
+            if let Some(m) = l.marked {
+                marked.push(m);
+            }
+            if l.tone.is_some() {
+                tone = l.tone;
+            }
+        }
+        if let Some(t) = tone {
+            marked.push(t);
+        }
         Self {
-            folded: fold(&text),
-            toned: toned(&text),
+            folded: canonical_i(folded),
+            toned: canonical_i(marked),
             text,
         }
     }
@@ -141,6 +264,26 @@ impl Token {
     }
 }
 
+/// Initial consonants after which a lone final `y` and `i` spell the same
+/// syllable ("ký"/"kí", "lý"/"lí", "quý"/"quí").
+const INITIALS: [&str; 26] = [
+    "b", "c", "ch", "d", "đ", "g", "gh", "h", "k", "kh", "l", "m", "n", "ng", "ngh", "nh", "p",
+    "ph", "qu", "r", "s", "t", "th", "tr", "v", "x",
+];
+
+/// Spells such a final `y` as `i` (the tone digit of a `toned` spelling may
+/// follow), so that both accepted orthographies compare equal.
+fn canonical_i(mut s: String) -> String {
+    let body = s.trim_end_matches(|c: char| c.is_ascii_digit());
+    if let Some(initial) = body.strip_suffix('y')
+        && INITIALS.contains(&initial)
+    {
+        let at = initial.len();
+        s.replace_range(at..at + 1, "i");
+    }
+    s
+}
+
 /// "02" and "2" are the same number to a citizen ("mức độ 02" / "mức 2").
 fn canonical_number(s: &str) -> String {
     if s.len() > 1 && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -155,8 +298,20 @@ fn canonical_number(s: &str) -> String {
 /// digits; everything else separates.
 pub fn split(normalized: &str) -> impl Iterator<Item = &str> {
     normalized
-        .split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
+        .split(|c: char| !is_word_char(c))
         .filter(|s| !s.is_empty())
+}
+
+/// Letters, digits and combining marks; the Latin blocks are answered
+/// without the general Unicode tables.
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else if is_plain_latin(c) {
+        true
+    } else {
+        c.is_alphanumeric() || is_combining_mark(c)
+    }
 }
 
 /// Normalises and tokenises in one step.
@@ -216,6 +371,16 @@ mod tests {
     }
 
     #[test]
+    fn when_y_and_i_spell_the_same_syllable_should_compare_equal() {
+        assert_eq!(Token::new("ký").toned, Token::new("kí").toned);
+        assert_eq!(Token::new("ky").folded, "ki");
+        assert_eq!(Token::new("quý").folded, "qui");
+        assert_eq!(Token::new("thủy").folded, "thuy");
+        assert_eq!(Token::new("ý").folded, "y");
+        assert_eq!(Token::new("tay").folded, "tay");
+    }
+
+    #[test]
     fn when_tokenizing_should_split_on_punctuation_and_keep_numbers() {
         let t: Vec<_> = tokens("Cấp lại thẻ căn cước (mức độ 02)!")
             .into_iter()
@@ -234,7 +399,61 @@ mod tests {
         assert!(!q.compatible(&Token::new("số")));
     }
 
+    #[test]
+    fn when_letters_have_diacritics_the_table_should_agree_with_full_normalisation() {
+        for word in [
+            "đăng",
+            "ký",
+            "thường",
+            "trú",
+            "hoà",
+            "Ỷ",
+            "nghiêng",
+            "quyển",
+            "gỡ",
+            "ặ",
+        ] {
+            let w = normalize(word);
+            let t = Token::new(&w);
+            assert_eq!(t.folded, canonical_i(fold(&w)), "{word}");
+            assert_eq!(t.toned, canonical_i(toned(&w)), "{word}");
+        }
+    }
+
+    #[test]
+    fn plain_latin_letters_should_be_nfc_stable_lowercase_stable_and_alphabetic() {
+        for u in (0x20..=0x7Eu32).chain(0xC0..=0x24F).chain(0x1E00..=0x1EFF) {
+            let c = char::from_u32(u).unwrap();
+            if !is_plain_latin(c) {
+                continue;
+            }
+            let s: String = c.to_string();
+            assert_eq!(
+                s.nfc().collect::<String>(),
+                s,
+                "U+{u:04X} changes under NFC"
+            );
+            let lower: String = c.to_lowercase().collect();
+            assert_eq!(
+                lower.nfc().collect::<String>(),
+                lower,
+                "U+{u:04X} lower-cases to non-NFC"
+            );
+            if !c.is_ascii() {
+                assert!(c.is_alphabetic(), "U+{u:04X} is not a letter");
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn token_spellings_match_full_normalisation(s in "[a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]{1,7}") {
+            let w = normalize(&s);
+            let t = Token::new(&w);
+            prop_assert_eq!(t.folded, canonical_i(fold(&w)));
+            prop_assert_eq!(t.toned, canonical_i(toned(&w)));
+        }
+
         #[test]
         fn nfc_and_nfd_spellings_tokenize_identically(s in "\\PC{0,40}") {
             let nfd: String = s.nfd().collect();

@@ -1,0 +1,237 @@
+//! `chatbot search`, `chatbot ask`, `chatbot eval`.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chatbot::Error;
+use chatbot::catalogue::{self, Engine, Found, answer};
+use chatbot::eval::{self, Report};
+use chatbot::text::lexicon::Lexicon;
+use clap::Args;
+use flate2::read::MultiGzDecoder;
+use serde::Serialize;
+
+use crate::CatalogueArg;
+
+/// The project's catalogue, wherever the command runs from.
+const DEFAULT_CATALOGUE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/procedures.jsonl.gz");
+
+impl CatalogueArg {
+    pub fn path(&self) -> PathBuf {
+        if let Some(p) = &self.catalogue {
+            return p.clone();
+        }
+        if let Some(p) = std::env::var_os("CHATBOT_CATALOGUE") {
+            return p.into();
+        }
+        let local = Path::new("data/procedures.jsonl.gz");
+        if local.exists() {
+            local.into()
+        } else {
+            DEFAULT_CATALOGUE.into()
+        }
+    }
+}
+
+/// Opens a file, decompressing it when it starts with the gzip magic bytes.
+pub fn open_maybe_gz(path: &Path) -> Result<Box<dyn BufRead>, Error> {
+    let mut f = File::open(path)
+        .map_err(|e| Error::Io(io::Error::new(e.kind(), format!("{}: {e}", path.display()))))?;
+    let mut magic = [0u8; 2];
+    let n = f.read(&mut magic)?;
+    let f = File::open(path)?;
+    if n == 2 && magic == [0x1f, 0x8b] {
+        Ok(Box::new(BufReader::new(MultiGzDecoder::new(f))))
+    } else {
+        Ok(Box::new(BufReader::new(f)))
+    }
+}
+
+/// Loads the catalogue and builds the engine.
+pub fn engine(arg: &CatalogueArg) -> Result<Engine, Error> {
+    let procedures = catalogue::read_jsonl(open_maybe_gz(&arg.path())?)?;
+    Ok(Engine::new(procedures, Lexicon::embedded()?))
+}
+
+#[derive(Serialize)]
+struct ResultLine<'a> {
+    code: &'a str,
+    name: &'a str,
+    score: f32,
+}
+
+#[derive(Serialize)]
+struct SearchLine<'a> {
+    query: &'a str,
+    outcome: &'a str,
+    aspect: Option<&'a str>,
+    results: Vec<ResultLine<'a>>,
+}
+
+fn search_line<'a>(query: &'a str, found: &'a Found) -> SearchLine<'a> {
+    SearchLine {
+        query,
+        outcome: found.outcome.as_str(),
+        aspect: found.aspect.map(|a| a.as_str()),
+        results: found
+            .hits
+            .iter()
+            .map(|h| ResultLine {
+                code: h.code.as_str(),
+                name: &h.name,
+                score: h.score,
+            })
+            .collect(),
+    }
+}
+
+pub fn search(arg: &CatalogueArg, jsonl: bool, query: &str) -> Result<ExitCode, Error> {
+    let engine = engine(arg)?;
+    let out = io::stdout();
+    let mut out = BufWriter::new(out.lock());
+    let emit = |q: &str, out: &mut BufWriter<io::StdoutLock<'_>>| -> Result<(), Error> {
+        let found = engine.search(q);
+        let line = serde_json::to_string(&search_line(q, &found)).map_err(io::Error::other)?;
+        writeln!(out, "{line}")?;
+        Ok(())
+    };
+    if jsonl {
+        for line in io::stdin().lock().lines() {
+            let line = line?;
+            // Keep the contract: one output line per input line, in order.
+            emit(line.trim_end_matches('\r'), &mut out)?;
+        }
+    } else if query.trim().is_empty() {
+        return Err(Error::Io(io::Error::other(
+            "give a query, or --jsonl to read queries from stdin",
+        )));
+    } else {
+        emit(query, &mut out)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn ask(arg: &CatalogueArg, text: &str) -> Result<ExitCode, Error> {
+    if text.trim().is_empty() {
+        return Err(Error::Io(io::Error::other(
+            "give the message to answer, e.g. chatbot ask \"làm hộ chiếu ở đâu\"",
+        )));
+    }
+    let engine = engine(arg)?;
+    let found = engine.search(text);
+    println!("{}", answer::reply(&engine, &found));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// Labelled queries, e.g. data/eval/queries.jsonl.
+    file: PathBuf,
+    #[command(flatten)]
+    catalogue: CatalogueArg,
+    /// List every query that was not answered right.
+    #[arg(long)]
+    misses: bool,
+    /// Fail (exit 1) when overall top-1 is below this.
+    #[arg(long)]
+    min_top1: Option<f64>,
+    /// Fail when any slice's top-1 is below this.
+    #[arg(long)]
+    min_slice_top1: Option<f64>,
+    /// Fail when overall top-3 is below this.
+    #[arg(long)]
+    min_top3: Option<f64>,
+    /// Fail when overall MRR@5 is below this.
+    #[arg(long)]
+    min_mrr: Option<f64>,
+    /// Fail when out-of-scope rejection is below this.
+    #[arg(long)]
+    min_oos: Option<f64>,
+    /// Fail when aspect accuracy is below this.
+    #[arg(long)]
+    min_aspect: Option<f64>,
+    /// Fail when more queries than this are answered with a wrong procedure.
+    #[arg(long)]
+    max_wrong: Option<usize>,
+}
+
+/// The floors a report falls below, described.
+fn failures(r: &Report, a: &EvalArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut check = |name: &str, got: Option<f64>, floor: Option<f64>| {
+        if let (Some(g), Some(f)) = (got, floor)
+            && g < f
+        {
+            out.push(format!("{name} {g:.3} < {f:.3}"));
+        }
+    };
+    check("top-1", r.overall.top1_rate(), a.min_top1);
+    check("top-3", r.overall.top3_rate(), a.min_top3);
+    check("MRR@5", r.overall.mrr5(), a.min_mrr);
+    check(
+        "out-of-scope rejection",
+        r.overall.oos_rejection(),
+        a.min_oos,
+    );
+    check("aspect accuracy", r.overall.aspect_accuracy(), a.min_aspect);
+    for (name, s) in &r.slices {
+        check(
+            &format!("top-1 of slice {name}"),
+            s.top1_rate(),
+            a.min_slice_top1,
+        );
+    }
+    if let Some(max) = a.max_wrong
+        && r.overall.wrong_answers > max
+    {
+        out.push(format!("{} wrong answers > {max}", r.overall.wrong_answers));
+    }
+    out
+}
+
+pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
+    let lines = eval::read_labelled(open_maybe_gz(&a.file)?)?;
+    let t = Instant::now();
+    let engine = engine(&a.catalogue)?;
+    let ready = t.elapsed();
+    let report = eval::evaluate(&engine, &lines);
+    if a.misses {
+        for j in report.judged.iter().filter(|j| j.is_miss()) {
+            let got: Vec<String> = j
+                .found
+                .hits
+                .iter()
+                .take(3)
+                .map(|h| format!("{} {:.2} {}", h.code, h.score, answer::shorten(&h.name, 60)))
+                .collect();
+            println!(
+                "MISS [{}] {:?} expect={:?} outcome={} aspect={:?} rank={:?} cov={:.2}\n    {}",
+                j.line.slice,
+                j.line.q,
+                j.line.expect,
+                j.found.outcome.as_str(),
+                j.found.aspect.map(|a| a.as_str()),
+                j.rank,
+                j.found.hits.first().map_or(0.0, |h| h.coverage),
+                got.join("\n    ")
+            );
+        }
+    }
+    print!("{}", report.table());
+    eprintln!(
+        "({} procedures loaded and indexed in {:.1} ms)",
+        engine.procedures().len(),
+        ready.as_secs_f64() * 1e3
+    );
+    let failed = failures(&report, a);
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("below the floor: {}", failed.join("; "));
+        Ok(ExitCode::FAILURE)
+    }
+}

@@ -1,0 +1,575 @@
+//! The search index over the catalogue: BM25F postings on folded syllable
+//! unigrams and bigrams, tone-aware unigrams for the diacritics bonus, and
+//! the vocabulary structures that make typo tolerance cheap (a one-deletion
+//! dictionary and a Vietnamese phonetic key).
+
+use rustc_hash::FxHashMap;
+
+use super::model::{Level, Procedure};
+use crate::text::lexicon::Lexicon;
+use crate::text::{Token, tokens};
+
+/// BM25 saturation.
+const K1: f32 = 1.2;
+
+/// The indexed fields of a procedure, with their weight and length
+/// normalisation. Names carry the meaning; results ("Giấy khai sinh",
+/// "Hộ chiếu") are what citizens often name instead; field and agency
+/// only nudge.
+#[derive(Debug, Clone, Copy)]
+struct FieldSpec {
+    weight: f32,
+    b: f32,
+}
+
+const NAME: FieldSpec = FieldSpec {
+    weight: 1.0,
+    b: 0.75,
+};
+const RESULTS: FieldSpec = FieldSpec {
+    weight: 0.35,
+    b: 0.5,
+};
+const FIELD: FieldSpec = FieldSpec {
+    weight: 0.25,
+    b: 0.3,
+};
+const AGENCY: FieldSpec = FieldSpec {
+    weight: 0.1,
+    b: 0.3,
+};
+const FIELDS: [FieldSpec; 4] = [NAME, RESULTS, FIELD, AGENCY];
+
+pub type TermId = u32;
+pub type DocId = u32;
+
+/// What the ranking needs to know of one procedure besides its postings.
+#[derive(Debug, Clone)]
+pub struct DocInfo {
+    /// Procedures that differ only by the level they are carried out at
+    /// share a group and are shown once.
+    pub group: u32,
+    pub levels: Vec<Level>,
+    /// Unigram terms of the indexed name, in order (level phrases removed).
+    pub name_terms: Vec<TermId>,
+    /// Variant markers present in the name.
+    pub variants: Vec<VariantMark>,
+}
+
+/// A variant marker found in a name. A one-syllable marker ("lại") is
+/// only taken as asked for when the query has it next to the same
+/// neighbour as the name ("cấp lại", "lại khai"): the syllable alone is too
+/// common ("lái xe" typed without diacritics is "lai xe" too).
+#[derive(Debug, Clone)]
+pub struct VariantMark {
+    /// Index into the lexicon's variant markers.
+    pub marker: u16,
+    /// For one-syllable markers: the bigram terms around it in the name.
+    pub context: Vec<TermId>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Posting {
+    pub doc: DocId,
+    /// BM25F saturated term frequency, (k1 + 1)·tf / (k1 + tf).
+    pub sat: f32,
+}
+
+/// The search index; built once per process from the catalogue.
+#[derive(Debug, Clone)]
+pub struct Index {
+    terms: FxHashMap<String, TermId>,
+    postings: Vec<Vec<Posting>>,
+    idf: Vec<f32>,
+    pub docs: Vec<DocInfo>,
+    /// The largest idf: what an unknown word is worth.
+    pub max_idf: f32,
+    /// Folded unigram vocabulary (single syllables and their term ids), for
+    /// typos.
+    vocab: Vec<(String, TermId)>,
+    /// One-deletion dictionary: a syllable with one letter removed → vocab
+    /// positions of the syllables it came from (and each syllable itself).
+    deletes: FxHashMap<String, Vec<u32>>,
+    /// Phonetic key → vocab positions.
+    phonetic: FxHashMap<String, Vec<u32>>,
+}
+
+/// Level phrases inside names ("(thực hiện tại cấp tỉnh)", "cấp xã") say
+/// where, not what; they are left out of the indexed name so that a query
+/// saying "cấp" does not match them and the levels of one procedure group
+/// together.
+fn strip_levels<T: std::borrow::Borrow<Token>>(name: &[T]) -> Vec<usize> {
+    const LEVEL_WORDS: [&str; 6] = ["xa", "tinh", "huyen", "bo", "trung", "phuong"];
+    let word = |i: usize| name.get(i).map(|t| t.borrow().folded.as_str());
+    let mut kept = Vec::with_capacity(name.len());
+    let mut i = 0;
+    while i < name.len() {
+        let f = word(i);
+        let next = word(i + 1);
+        if f == Some("cap") && next.is_some_and(|n| LEVEL_WORDS.contains(&n)) {
+            i += if next == Some("trung") { 3 } else { 2 };
+            continue;
+        }
+        if f == Some("thuc") && next == Some("hien") && word(i + 2) == Some("tai") {
+            i += 3;
+            continue;
+        }
+        kept.push(i);
+        i += 1;
+    }
+    // "Thủ tục đăng ký khai sinh": the leading "thủ tục" names nothing.
+    if kept.len() > 2 && word(kept[0]) == Some("thu") && word(kept[1]) == Some("tuc") {
+        kept.drain(..2);
+    }
+    kept
+}
+
+/// The indexed name tokens of a procedure.
+pub fn name_tokens(name: &str) -> Vec<Token> {
+    let all = tokens(name);
+    strip_levels(&all)
+        .into_iter()
+        .map(|i| all[i].clone())
+        .collect()
+}
+
+/// A key under which Vietnamese spellings that citizens confuse coincide:
+/// tr/ch, s/x, d/gi/r/v, k/c/q, ng/ngh, g/gh, l/n initials; n/ng/nh and
+/// t/c/ch finals.
+pub fn phonetic_key(folded: &str) -> String {
+    const INITIALS: [(&str, &str); 16] = [
+        ("ngh", "ng"),
+        ("gh", "g"),
+        ("gi", "d"),
+        ("tr", "c"),
+        ("ch", "c"),
+        ("kh", "kh"),
+        ("nh", "nh"),
+        ("ng", "ng"),
+        ("ph", "ph"),
+        ("th", "th"),
+        ("qu", "cu"),
+        ("r", "d"),
+        ("v", "d"),
+        ("s", "x"),
+        ("k", "c"),
+        ("n", "l"),
+    ];
+    let (head, rest) = INITIALS
+        .iter()
+        .find(|(from, _)| folded.starts_with(from) && folded.len() > from.len())
+        .map(|(from, to)| (*to, &folded[from.len()..]))
+        .unwrap_or(("", folded));
+    let rest = if let Some(r) = rest.strip_suffix("ng").or_else(|| rest.strip_suffix("nh")) {
+        format!("{r}n")
+    } else if let Some(r) = rest.strip_suffix("ch").or_else(|| rest.strip_suffix('c')) {
+        format!("{r}t")
+    } else {
+        rest.to_owned()
+    };
+    let mut key = String::with_capacity(head.len() + rest.len());
+    key.push_str(head);
+    key.push_str(&rest.replace('y', "i"));
+    key
+}
+
+/// Restricted Damerau–Levenshtein distance on characters, cut off above
+/// `max` (returns `max + 1` then).
+pub fn edit_distance(a: &str, b: &str, max: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        let mut row_min = usize::MAX;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return max + 1;
+        }
+    }
+    d[a.len() * w + b.len()].min(max + 1)
+}
+
+fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
+    word.char_indices().map(move |(i, c)| {
+        let mut s = String::with_capacity(word.len());
+        s.push_str(&word[..i]);
+        s.push_str(&word[i + c.len_utf8()..]);
+        s
+    })
+}
+
+/// How a typo candidate relates to what was typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Closeness {
+    /// Same phonetic key (a spelling confusion citizens make).
+    Phonetic,
+    Edit1,
+    Edit2,
+}
+
+struct Builder {
+    terms: FxHashMap<String, TermId>,
+    /// Per term: (doc, weighted length-normalised tf), docs ascending since
+    /// documents are added in order.
+    acc: Vec<Vec<(DocId, f32)>>,
+}
+
+impl Builder {
+    fn id(&mut self, term: &str) -> TermId {
+        if let Some(&id) = self.terms.get(term) {
+            return id;
+        }
+        let id = self.acc.len() as TermId;
+        self.terms.insert(term.to_owned(), id);
+        self.acc.push(Vec::new());
+        id
+    }
+
+    fn add(&mut self, id: TermId, doc: DocId, w: f32) {
+        let list = &mut self.acc[id as usize];
+        match list.last_mut() {
+            Some((d, tf)) if *d == doc => *tf += w,
+            _ => list.push((doc, w)),
+        }
+    }
+}
+
+/// The distinct syllables of the catalogue, each tokenised once: the
+/// catalogue repeats a few thousand syllables hundreds of thousands of
+/// times.
+#[derive(Default)]
+struct Syllables {
+    ids: FxHashMap<String, u32>,
+    tokens: Vec<Token>,
+}
+
+impl Syllables {
+    fn ids(&mut self, s: &str) -> Vec<u32> {
+        let n = crate::text::normalize(s);
+        crate::text::split(&n).map(|w| self.id(w)).collect()
+    }
+
+    fn id(&mut self, w: &str) -> u32 {
+        if let Some(&i) = self.ids.get(w) {
+            return i;
+        }
+        let i = self.tokens.len() as u32;
+        self.tokens.push(Token::new(w));
+        self.ids.insert(w.to_owned(), i);
+        i
+    }
+
+    /// The indexed name: level phrases and a leading "thủ tục" removed.
+    fn name(&mut self, name: &str) -> Vec<u32> {
+        let ids = self.ids(name);
+        let toks: Vec<&Token> = ids.iter().map(|&i| &self.tokens[i as usize]).collect();
+        strip_levels(&toks).into_iter().map(|k| ids[k]).collect()
+    }
+}
+
+/// The key of a tone-aware unigram term.
+pub fn toned_term(t: &Token) -> String {
+    format!("~{}", t.toned)
+}
+
+/// The key of a bigram term.
+pub fn bigram_term(a: &str, b: &str) -> String {
+    let mut s = String::with_capacity(a.len() + b.len() + 1);
+    s.push_str(a);
+    s.push(' ');
+    s.push_str(b);
+    s
+}
+
+impl Index {
+    pub fn build(procedures: &[Procedure], lexicon: &Lexicon) -> Self {
+        let n = procedures.len();
+        let mut syl = Syllables::default();
+        // Field syllable lists per doc: each field is a list of segments
+        // (bigrams do not cross segments).
+        let mut fields: Vec<[Vec<Vec<u32>>; 4]> = Vec::with_capacity(n);
+        let mut groups: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+        let mut docs = Vec::with_capacity(n);
+        let mut pending_variants: Vec<Vec<(u16, Vec<String>)>> = Vec::with_capacity(n);
+        for p in procedures {
+            let name = syl.name(&p.name);
+            let next = groups.len() as u32;
+            let group = *groups.entry(name.clone()).or_insert(next);
+            let name_tokens: Vec<&Token> = name.iter().map(|&i| &syl.tokens[i as usize]).collect();
+            let mut variants = Vec::new();
+            for (m, phrase) in lexicon.variants.iter().enumerate() {
+                let at: Vec<usize> = name_tokens
+                    .windows(phrase.len())
+                    .enumerate()
+                    .filter(|(_, w)| w.iter().zip(phrase).all(|(a, b)| a.compatible(b)))
+                    .map(|(i, _)| i)
+                    .collect();
+                if at.is_empty() {
+                    continue;
+                }
+                let mut context = Vec::new();
+                if phrase.len() == 1 {
+                    for &i in &at {
+                        let here = name_tokens[i].folded.as_str();
+                        if let Some(prev) = i.checked_sub(1).map(|j| name_tokens[j]) {
+                            context.push(bigram_term(&prev.folded, here));
+                        }
+                        if let Some(next) = name_tokens.get(i + 1) {
+                            context.push(bigram_term(here, &next.folded));
+                        }
+                    }
+                }
+                variants.push((m as u16, context));
+            }
+            let agencies = p.agencies.executing.iter().chain(&p.agencies.competent);
+            fields.push([
+                vec![name],
+                p.results.iter().map(|r| syl.ids(r)).collect(),
+                vec![syl.ids(&p.field)],
+                agencies.map(|a| syl.ids(a)).collect(),
+            ]);
+            pending_variants.push(variants);
+            docs.push(DocInfo {
+                group,
+                levels: p.levels.clone(),
+                name_terms: Vec::new(),
+                variants: Vec::new(),
+            });
+        }
+        let mut avg = [0f32; 4];
+        for f in &fields {
+            for (k, segs) in f.iter().enumerate() {
+                avg[k] += segs.iter().map(Vec::len).sum::<usize>() as f32;
+            }
+        }
+        for a in &mut avg {
+            *a = (*a / n.max(1) as f32).max(1.0);
+        }
+        let mut b = Builder {
+            terms: FxHashMap::default(),
+            acc: Vec::new(),
+        };
+        // Term ids of each distinct syllable: folded, toned; and of pairs.
+        let folded: Vec<TermId> = syl.tokens.iter().map(|t| b.id(&t.folded)).collect();
+        let toned: Vec<TermId> = syl.tokens.iter().map(|t| b.id(&toned_term(t))).collect();
+        let mut pairs: FxHashMap<(TermId, TermId), TermId> = FxHashMap::default();
+        for (d, f) in fields.iter().enumerate() {
+            let doc = d as DocId;
+            for (k, segs) in f.iter().enumerate() {
+                let spec = FIELDS[k];
+                let len: usize = segs.iter().map(Vec::len).sum();
+                let norm = spec.weight / (1.0 - spec.b + spec.b * len as f32 / avg[k]);
+                for seg in segs {
+                    for &t in seg {
+                        b.add(folded[t as usize], doc, norm);
+                        if k == 0 {
+                            b.add(toned[t as usize], doc, norm);
+                        }
+                    }
+                    for w in seg.windows(2) {
+                        let (l, r) = (folded[w[0] as usize], folded[w[1] as usize]);
+                        let id = match pairs.get(&(l, r)) {
+                            Some(&id) => id,
+                            None => {
+                                let key = bigram_term(
+                                    &syl.tokens[w[0] as usize].folded,
+                                    &syl.tokens[w[1] as usize].folded,
+                                );
+                                let id = b.id(&key);
+                                pairs.insert((l, r), id);
+                                id
+                            }
+                        };
+                        b.add(id, doc, norm);
+                    }
+                }
+            }
+            docs[d].name_terms = f[0][0].iter().map(|&t| folded[t as usize]).collect();
+        }
+        for (doc, marks) in docs.iter_mut().zip(pending_variants) {
+            doc.variants = marks
+                .into_iter()
+                .map(|(marker, context)| VariantMark {
+                    marker,
+                    context: context.iter().map(|k| b.id(k)).collect(),
+                })
+                .collect();
+        }
+        // Lexicon words are known words, not typos, even when no name uses
+        // them.
+        let lexicon_words: Vec<String> = lexicon
+            .chat
+            .values()
+            .flatten()
+            .map(|t| t.folded.clone())
+            .chain(lexicon.variants.iter().flatten().map(|t| t.folded.clone()))
+            .collect();
+        for w in &lexicon_words {
+            b.id(w);
+        }
+        let mut postings = Vec::with_capacity(b.acc.len());
+        let mut idf = Vec::with_capacity(b.acc.len());
+        for acc in b.acc {
+            let list: Vec<Posting> = acc
+                .into_iter()
+                .map(|(doc, tf)| Posting {
+                    doc,
+                    sat: tf * (K1 + 1.0) / (tf + K1),
+                })
+                .collect();
+            let df = list.len() as f32;
+            idf.push((1.0 + (n as f32 - df + 0.5) / (df + 0.5)).ln());
+            postings.push(list);
+        }
+        let max_idf = (1.0 + (n as f32 + 0.5) / 0.5).ln();
+        let mut vocab = Vec::new();
+        let mut deletes: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        let mut phonetic: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        let mut words: Vec<(&String, &TermId)> = b
+            .terms
+            .iter()
+            .filter(|(t, _)| !t.starts_with('~') && !t.contains(' ') && t.chars().count() >= 2)
+            .collect();
+        words.sort();
+        for (word, &id) in words {
+            let pos = vocab.len() as u32;
+            vocab.push((word.clone(), id));
+            deletes.entry(word.clone()).or_default().push(pos);
+            for del in deletions(word) {
+                deletes.entry(del).or_default().push(pos);
+            }
+            phonetic.entry(phonetic_key(word)).or_default().push(pos);
+        }
+        for list in deletes.values_mut() {
+            list.dedup();
+        }
+        Index {
+            terms: b.terms,
+            postings,
+            idf,
+            docs,
+            max_idf,
+            vocab,
+            deletes,
+            phonetic,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    pub fn term(&self, key: &str) -> Option<TermId> {
+        self.terms.get(key).copied()
+    }
+
+    pub fn idf(&self, id: TermId) -> f32 {
+        self.idf[id as usize]
+    }
+
+    pub fn postings(&self, id: TermId) -> &[Posting] {
+        &self.postings[id as usize]
+    }
+
+    /// Whether `doc` has `term` in any field.
+    pub fn has(&self, id: TermId, doc: DocId) -> bool {
+        self.postings[id as usize]
+            .binary_search_by_key(&doc, |p| p.doc)
+            .is_ok()
+    }
+
+    /// Whether a folded syllable is a known word.
+    pub fn known(&self, folded: &str) -> bool {
+        self.terms.contains_key(folded)
+    }
+
+    /// Whether two folded syllables occur side by side somewhere.
+    pub fn known_bigram(&self, a: &str, b: &str) -> bool {
+        self.terms
+            .get(&bigram_term(a, b))
+            .is_some_and(|&id| !self.postings[id as usize].is_empty())
+    }
+
+    /// Known syllables a citizen may have meant by `typed` (folded), closest
+    /// first; `typed` itself is never among them. Short syllables only get
+    /// phonetic and one-edit candidates: two edits on three letters reach
+    /// almost anything.
+    pub fn typo_candidates(&self, typed: &str) -> Vec<(String, Closeness)> {
+        let len = typed.chars().count();
+        if len < 2 {
+            return Vec::new();
+        }
+        let max = if len >= 5 { 2 } else { 1 };
+        let mut out: Vec<(u32, Closeness)> = Vec::new();
+        let mut push = |pos: u32, c: Closeness| match out.iter_mut().find(|(p, _)| *p == pos) {
+            Some(e) => e.1 = e.1.min(c),
+            None => out.push((pos, c)),
+        };
+        if let Some(list) = self.phonetic.get(&phonetic_key(typed)) {
+            for &pos in list {
+                push(pos, Closeness::Phonetic);
+            }
+        }
+        let mut probes: Vec<String> = vec![typed.to_owned()];
+        probes.extend(deletions(typed));
+        if max >= 2 {
+            let firsts: Vec<String> = deletions(typed).collect();
+            for d in &firsts {
+                probes.extend(deletions(d));
+            }
+        }
+        probes.sort();
+        probes.dedup();
+        for probe in &probes {
+            let Some(list) = self.deletes.get(probe) else {
+                continue;
+            };
+            for &pos in list {
+                match edit_distance(typed, &self.vocab[pos as usize].0, max) {
+                    1 => push(pos, Closeness::Edit1),
+                    2 => push(pos, Closeness::Edit2),
+                    _ => {}
+                }
+            }
+        }
+        let mut named: Vec<(&str, Closeness, usize)> = out
+            .into_iter()
+            .map(|(pos, c)| {
+                let (word, id) = &self.vocab[pos as usize];
+                (word.as_str(), c, self.postings[*id as usize].len())
+            })
+            // Lexicon-only words have no postings: nothing to find with them.
+            .filter(|(w, _, df)| *w != typed && *df > 0)
+            .collect();
+        // Closest first; among equals, the more common word.
+        named.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+        named
+            .into_iter()
+            .map(|(w, c, _)| (w.to_owned(), c))
+            .collect()
+    }
+}

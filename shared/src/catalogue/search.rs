@@ -1,0 +1,754 @@
+//! From what a citizen typed to ranked procedures and a decision: answer,
+//! ask which one, or say the catalogue has nothing.
+//!
+//! The query is read in steps: chat spelling is undone; aspect cues ("mất
+//! bao lâu"), citizen phrases the lexicon rewrites ("bằng lái" → giấy phép
+//! lái xe) and filler ("cho em hỏi") are recognised, longest phrase first;
+//! typos are repaired where a syllable is unknown or forms a pair of
+//! syllables the catalogue never uses while a close spelling does ("thường
+//! chú" → thường trú). The weighted terms are scored with BM25F; then
+//! priors a citizen expects reorder the candidates: names the query covers
+//! well (the plain procedure before its special variants), levels a city's
+//! citizens use, one entry per procedure whatever its levels.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::aspect::Aspect;
+use super::index::{Closeness, DocId, Index, TermId, bigram_term, toned_term};
+use super::model::{Level, Procedure, ProcedureCode};
+use crate::text::lexicon::{Lexicon, contains_phrase};
+use crate::text::{Token, normalize, split};
+
+/// At most this many syllables of a message are read: no procedure name
+/// needs more, and it bounds the work per message.
+pub const MAX_QUERY_TOKENS: usize = 48;
+/// At most this many results are returned.
+pub const MAX_RESULTS: usize = 5;
+
+/// Tunable weights and thresholds. The defaults are calibrated on the
+/// project's labelled queries (see `chatbot eval`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Weight of filler words ("cho em hỏi", "thủ tục").
+    pub filler: f32,
+    /// Weight of aspect cue words ("lệ phí", "bao lâu").
+    pub cue: f32,
+    /// Weight of the citizen's own words that the lexicon rewrote.
+    pub rewritten: f32,
+    /// Weight of typo candidates by closeness.
+    pub phonetic: f32,
+    pub edit1: f32,
+    pub edit2: f32,
+    /// Bigram weight relative to its syllables.
+    pub bigram: f32,
+    /// Bonus weight of a syllable whose diacritics match too.
+    pub toned: f32,
+    /// Share of the score that does not depend on how much of the name the
+    /// query covers.
+    pub name_floor: f32,
+    /// Factor per variant marker in the name that the query does not ask for.
+    pub variant: f32,
+    /// Factor for procedures carried out only at central level.
+    pub central_only: f32,
+    /// Coverage of the query below which nothing is proposed.
+    pub min_coverage: f32,
+    /// Coverage from which one procedure may be answered directly.
+    pub answer_coverage: f32,
+    /// Score share the runner-up must stay under for a direct answer.
+    pub answer_margin: f32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            filler: 0.15,
+            cue: 0.15,
+            rewritten: 0.3,
+            phonetic: 0.85,
+            edit1: 0.75,
+            edit2: 0.5,
+            bigram: 1.0,
+            toned: 0.25,
+            name_floor: 0.45,
+            variant: 0.75,
+            central_only: 0.93,
+            min_coverage: 0.5,
+            answer_coverage: 0.75,
+            answer_margin: 0.9,
+        }
+    }
+}
+
+/// What the engine decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// One procedure fits with confidence.
+    Answer,
+    /// A few candidates: ask the citizen which one.
+    Clarify,
+    /// Nothing in the catalogue fits.
+    None,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Answer => "answer",
+            Self::Clarify => "clarify",
+            Self::None => "none",
+        }
+    }
+}
+
+/// One ranked procedure (one per group of levels).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub code: ProcedureCode,
+    pub name: String,
+    pub score: f32,
+    /// The same procedure at other levels.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<ProcedureCode>,
+    /// Share of the query's meaningful words this procedure matches.
+    #[serde(skip)]
+    pub coverage: f32,
+    #[serde(skip)]
+    pub(crate) doc: DocId,
+}
+
+/// The engine's reading of a query and what it found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Found {
+    pub outcome: Outcome,
+    pub aspect: Option<Aspect>,
+    pub hits: Vec<Hit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Content,
+    Filler,
+    Cue,
+}
+
+/// One syllable of the query as it is searched.
+#[derive(Debug, Clone)]
+struct Unit {
+    token: Token,
+    role: Role,
+    /// Typo candidates (folded) with their weights.
+    alts: Vec<(String, f32)>,
+}
+
+/// How the query was read.
+#[derive(Debug, Clone, Default)]
+struct Reading {
+    aspects: Vec<Aspect>,
+    units: Vec<Unit>,
+    /// Phrases searched alongside the units, with their weight: the
+    /// citizen's own words that the lexicon rewrote, and further targets of
+    /// an ambiguous abbreviation.
+    side: Vec<(Vec<Token>, f32)>,
+    /// Every token as typed (after chat spelling), for variant checks.
+    typed: Vec<Token>,
+}
+
+/// The search engine over one catalogue.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    procedures: Vec<Procedure>,
+    index: Index,
+    lexicon: Lexicon,
+    by_code: HashMap<ProcedureCode, usize>,
+    params: Params,
+}
+
+impl Engine {
+    pub fn new(procedures: Vec<Procedure>, lexicon: Lexicon) -> Self {
+        let index = Index::build(&procedures, &lexicon);
+        let by_code = procedures
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.code.clone(), i))
+            .collect();
+        Self {
+            procedures,
+            index,
+            lexicon,
+            by_code,
+            params: Params::default(),
+        }
+    }
+
+    pub fn with_params(mut self, params: Params) -> Self {
+        self.params = params;
+        self
+    }
+
+    pub fn params(&self) -> Params {
+        self.params
+    }
+
+    pub fn procedures(&self) -> &[Procedure] {
+        &self.procedures
+    }
+
+    pub fn procedure(&self, code: &ProcedureCode) -> Option<&Procedure> {
+        self.by_code.get(code).map(|&i| &self.procedures[i])
+    }
+
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// Reads a query and ranks the catalogue for it.
+    pub fn search(&self, query: &str) -> Found {
+        let reading = self.read(query);
+        let aspect = reading.aspects.first().copied();
+        let terms = self.terms(&reading);
+        let hits = self.rank(&reading, &terms);
+        let outcome = self.decide(&hits);
+        Found {
+            outcome,
+            aspect,
+            hits,
+        }
+    }
+
+    /// The aspect asked for, if any, without searching (for follow-ups such
+    /// as "còn lệ phí thì sao?").
+    pub fn aspect_of(&self, query: &str) -> Option<Aspect> {
+        self.read(query).aspects.first().copied()
+    }
+
+    fn read(&self, query: &str) -> Reading {
+        let p = &self.params;
+        let normalized = normalize(query);
+        let typed: Vec<Token> = split(&normalized)
+            .take(MAX_QUERY_TOKENS)
+            .map(Token::new)
+            .collect();
+        let typed = self.lexicon.unchat(typed);
+        let mut r = Reading::default();
+        let mut i = 0;
+        while i < typed.len() {
+            let cue = self.lexicon.aspects.longest_at(&typed, i);
+            let rewrite = self.lexicon.rewrites.all_longest_at(&typed, i);
+            let filler = self.lexicon.filler.longest_at(&typed, i);
+            let (n_cue, n_rw, n_fill) = (
+                cue.map_or(0, |c| c.0),
+                rewrite.as_ref().map_or(0, |c| c.0),
+                filler.map_or(0, |c| c.0),
+            );
+            let longest = n_cue.max(n_rw).max(n_fill);
+            if longest == 0 {
+                r.units.push(Unit {
+                    token: typed[i].clone(),
+                    role: Role::Content,
+                    alts: Vec::new(),
+                });
+                i += 1;
+                continue;
+            }
+            let span = &typed[i..i + longest];
+            if n_cue == longest {
+                if let Some((_, a)) = cue
+                    && !r.aspects.contains(a)
+                {
+                    r.aspects.push(*a);
+                }
+                r.units.extend(span.iter().map(|t| Unit {
+                    token: t.clone(),
+                    role: Role::Cue,
+                    alts: Vec::new(),
+                }));
+            } else if n_rw == longest {
+                let targets = rewrite.map(|(_, t)| t).unwrap_or_default();
+                r.side.push((span.to_vec(), p.rewritten));
+                for (k, target) in targets.into_iter().enumerate() {
+                    if k == 0 {
+                        r.units.extend(target.iter().map(|t| Unit {
+                            token: t.clone(),
+                            role: Role::Content,
+                            alts: Vec::new(),
+                        }));
+                    } else {
+                        r.side.push((target.clone(), 1.0));
+                    }
+                }
+            } else {
+                r.units.extend(span.iter().map(|t| Unit {
+                    token: t.clone(),
+                    role: Role::Filler,
+                    alts: Vec::new(),
+                }));
+            }
+            i += longest;
+        }
+        self.repair_typos(&mut r.units);
+        r.typed = typed;
+        r
+    }
+
+    fn closeness_weight(&self, c: Closeness) -> f32 {
+        match c {
+            Closeness::Phonetic => self.params.phonetic,
+            Closeness::Edit1 => self.params.edit1,
+            Closeness::Edit2 => self.params.edit2,
+        }
+    }
+
+    /// Adds typo candidates: for unknown syllables, the closest known ones;
+    /// for known syllables that pair with no neighbour the way the catalogue
+    /// writes, the close spellings that do.
+    fn repair_typos(&self, units: &mut [Unit]) {
+        let ix = &self.index;
+        let n = units.len();
+        for i in 0..n {
+            if units[i].role != Role::Content
+                || units[i].token.folded.bytes().all(|b| b.is_ascii_digit())
+            {
+                continue;
+            }
+            let word = units[i].token.folded.clone();
+            let content = |j: usize| units.get(j).filter(|u| u.role == Role::Content);
+            let prev = i
+                .checked_sub(1)
+                .and_then(content)
+                .map(|u| u.token.folded.clone());
+            let next = content(i + 1).map(|u| u.token.folded.clone());
+            let pairs_ok = |w: &str| {
+                prev.as_deref().is_some_and(|p| ix.known_bigram(p, w))
+                    || next.as_deref().is_some_and(|x| ix.known_bigram(w, x))
+            };
+            let known = ix.known(&word);
+            if known && (prev.is_none() && next.is_none() || pairs_ok(&word)) {
+                continue;
+            }
+            let cands = ix.typo_candidates(&word);
+            let mut alts = Vec::new();
+            for (cand, c) in cands {
+                // A known word is only replaced where the candidate fits
+                // its neighbours; an unknown one may take its closest
+                // candidates on their own.
+                let fits = pairs_ok(&cand);
+                if known && !fits {
+                    continue;
+                }
+                let w = self.closeness_weight(c)
+                    * if fits || prev.is_none() && next.is_none() {
+                        1.0
+                    } else {
+                        0.6
+                    };
+                alts.push((cand, w));
+                if alts.len() == 3 {
+                    break;
+                }
+            }
+            units[i].alts = alts;
+        }
+    }
+
+    fn role_weight(&self, role: Role) -> f32 {
+        match role {
+            Role::Content => 1.0,
+            Role::Filler => self.params.filler,
+            Role::Cue => self.params.cue,
+        }
+    }
+
+    /// The weighted terms of a reading; a term reached several ways keeps
+    /// its largest weight.
+    fn terms(&self, r: &Reading) -> Vec<(TermId, f32)> {
+        let ix = &self.index;
+        let p = &self.params;
+        let mut out: HashMap<TermId, f32> = HashMap::new();
+        let mut put = |key: &str, w: f32| {
+            if let Some(id) = ix.term(key) {
+                let e = out.entry(id).or_insert(0.0);
+                *e = e.max(w);
+            }
+        };
+        for u in &r.units {
+            let w = self.role_weight(u.role);
+            put(&u.token.folded, w);
+            if u.token.accented() {
+                put(&toned_term(&u.token), w * p.toned);
+            }
+            for (alt, aw) in &u.alts {
+                put(alt, *aw);
+            }
+        }
+        for pair in r.units.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            if a.role != Role::Content || b.role != Role::Content {
+                continue;
+            }
+            let left = std::iter::once((a.token.folded.as_str(), 1.0))
+                .chain(a.alts.iter().map(|(s, w)| (s.as_str(), *w)));
+            for (l, lw) in left {
+                let right = std::iter::once((b.token.folded.as_str(), 1.0))
+                    .chain(b.alts.iter().map(|(s, w)| (s.as_str(), *w)));
+                for (rt, rw) in right {
+                    put(&bigram_term(l, rt), p.bigram * lw.min(rw));
+                }
+            }
+        }
+        for (phrase, w) in &r.side {
+            for t in phrase {
+                put(&t.folded, *w);
+            }
+            for pair in phrase.windows(2) {
+                put(&bigram_term(&pair[0].folded, &pair[1].folded), p.bigram * w);
+            }
+        }
+        let mut v: Vec<(TermId, f32)> = out.into_iter().collect();
+        v.sort_unstable_by_key(|(id, _)| *id);
+        v
+    }
+
+    /// Content syllables of the reading with their alternatives: what
+    /// coverage is measured on.
+    fn coverage(&self, r: &Reading, doc: DocId) -> f32 {
+        let ix = &self.index;
+        let mut total = 0.0;
+        let mut hit = 0.0;
+        for u in r.units.iter().filter(|u| u.role == Role::Content) {
+            let ids = std::iter::once((u.token.folded.as_str(), 1.0f32))
+                .chain(u.alts.iter().map(|(s, w)| (s.as_str(), *w)))
+                .filter_map(|(s, w)| ix.term(s).map(|id| (id, w)));
+            let mut weight: f32 = 0.0;
+            let mut matched: f32 = 0.0;
+            for (id, w) in ids {
+                let idf = ix.idf(id);
+                weight = weight.max(idf);
+                if ix.has(id, doc) {
+                    matched = matched.max(idf * w);
+                }
+            }
+            if weight == 0.0 {
+                // An unknown word: as telling as the rarest word.
+                weight = ix.max_idf;
+            }
+            total += weight;
+            hit += matched.min(weight);
+        }
+        if total == 0.0 { 0.0 } else { hit / total }
+    }
+
+    fn rank(&self, r: &Reading, terms: &[(TermId, f32)]) -> Vec<Hit> {
+        let ix = &self.index;
+        let p = &self.params;
+        let mut scores = vec![0f32; ix.len()];
+        for &(id, w) in terms {
+            let wi = w * ix.idf(id);
+            for post in ix.postings(id) {
+                scores[post.doc as usize] += wi * post.sat;
+            }
+        }
+        let mut cands: Vec<(DocId, f32)> = scores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(d, s)| (d as DocId, *s))
+            .collect();
+        const POOL: usize = 64;
+        if cands.len() > POOL {
+            cands.select_nth_unstable_by(POOL - 1, |a, b| b.1.total_cmp(&a.1));
+            cands.truncate(POOL);
+        }
+        let query_terms: Vec<TermId> = {
+            let mut v: Vec<TermId> = terms
+                .iter()
+                .filter(|(_, w)| *w >= 0.5)
+                .map(|(id, _)| *id)
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        let mut finals: Vec<(DocId, f32)> = cands
+            .into_iter()
+            .map(|(d, raw)| {
+                let info = &ix.docs[d as usize];
+                let (mut num, mut den) = (0.0, 0.0);
+                for &t in &info.name_terms {
+                    let idf = ix.idf(t);
+                    den += idf;
+                    if query_terms.binary_search(&t).is_ok() {
+                        num += idf;
+                    }
+                }
+                let name_cov = if den > 0.0 { num / den } else { 0.0 };
+                let mut s = raw * (p.name_floor + (1.0 - p.name_floor) * name_cov);
+                for mark in &info.variants {
+                    let phrase = &self.lexicon.variants[mark.marker as usize];
+                    let asked = if mark.context.is_empty() {
+                        contains_phrase(&r.typed, phrase) || units_contain(&r.units, phrase)
+                    } else {
+                        mark.context
+                            .iter()
+                            .any(|t| query_terms.binary_search(t).is_ok())
+                    };
+                    if !asked {
+                        s *= p.variant;
+                    }
+                }
+                if !info
+                    .levels
+                    .iter()
+                    .any(|l| matches!(l, Level::Commune | Level::Province))
+                {
+                    s *= p.central_only;
+                }
+                (d, s)
+            })
+            .collect();
+        finals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // One hit per group; the representative is the member closest to
+        // citizens (xã, then tỉnh) among those scoring nearly as well.
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut seen: HashMap<u32, usize> = HashMap::new();
+        for &(d, s) in &finals {
+            let group = ix.docs[d as usize].group;
+            if let Some(&h) = seen.get(&group) {
+                let hit = &mut hits[h];
+                let code = self.procedures[d as usize].code.clone();
+                if s >= hit.score * 0.97
+                    && level_rank(&ix.docs[d as usize].levels)
+                        < level_rank(&ix.docs[hit.doc as usize].levels)
+                {
+                    let old = std::mem::replace(&mut hit.code, code);
+                    hit.also.push(old);
+                    hit.doc = d;
+                    hit.name = self.procedures[d as usize].name.clone();
+                } else {
+                    hit.also.push(code);
+                }
+                continue;
+            }
+            if hits.len() == MAX_RESULTS {
+                continue;
+            }
+            seen.insert(group, hits.len());
+            hits.push(Hit {
+                code: self.procedures[d as usize].code.clone(),
+                name: self.procedures[d as usize].name.clone(),
+                score: s,
+                also: Vec::new(),
+                coverage: 0.0,
+                doc: d,
+            });
+        }
+        for h in &mut hits {
+            h.coverage = self.coverage(r, h.doc);
+            h.score = (h.score * 1000.0).round() / 1000.0;
+        }
+        hits
+    }
+
+    fn decide(&self, hits: &[Hit]) -> Outcome {
+        let p = &self.params;
+        let Some(top) = hits.first() else {
+            return Outcome::None;
+        };
+        if top.coverage < p.min_coverage {
+            return Outcome::None;
+        }
+        let runner_up = hits.get(1).map_or(0.0, |h| h.score);
+        if top.coverage >= p.answer_coverage && runner_up < top.score * p.answer_margin {
+            Outcome::Answer
+        } else {
+            Outcome::Clarify
+        }
+    }
+}
+
+/// Whether the searched units contain `phrase`.
+fn units_contain(units: &[Unit], phrase: &[Token]) -> bool {
+    units
+        .windows(phrase.len())
+        .any(|w| w.iter().zip(phrase).all(|(u, v)| u.token.compatible(v)))
+}
+
+/// How close to citizens the nearest level of a procedure is.
+fn level_rank(levels: &[Level]) -> u8 {
+    levels
+        .iter()
+        .map(|l| match l {
+            Level::Commune => 0,
+            Level::Province => 1,
+            Level::Central => 2,
+            Level::Other => 3,
+        })
+        .min()
+        .unwrap_or(4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::model::Agencies;
+    use crate::text::lexicon::Sources;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn proc(code: &str, name: &str, levels: &[Level], field: &str) -> Procedure {
+        Procedure {
+            code: ProcedureCode::parse(code).unwrap(),
+            name: name.into(),
+            url: format!("https://dichvucong.gov.vn/p/{code}"),
+            decision: String::new(),
+            levels: levels.to_vec(),
+            kind: String::new(),
+            field: field.into(),
+            ministry: "bo-tu-phap".into(),
+            applicants: vec![],
+            agencies: Agencies::default(),
+            steps: vec![],
+            channels: vec![],
+            documents: vec![],
+            legal_basis: vec![],
+            conditions: String::new(),
+            results: vec![],
+            related: vec![],
+            raw: vec![],
+        }
+    }
+
+    /// Real names from the national catalogue, a few families of variants.
+    fn engine() -> &'static Engine {
+        static E: OnceLock<Engine> = OnceLock::new();
+        E.get_or_init(|| {
+            use Level::*;
+            let procs = vec![
+                proc("1.001193", "Thủ tục đăng ký khai sinh", &[Commune], "Hộ tịch"),
+                proc("2.000528", "Thủ tục đăng ký khai sinh có yếu tố nước ngoài", &[Commune], "Hộ tịch"),
+                proc("1.004884", "Thủ tục đăng ký lại khai sinh", &[Commune], "Hộ tịch"),
+                proc("1.003583", "Thủ tục đăng ký khai sinh lưu động", &[Commune], "Hộ tịch"),
+                proc("1.000894", "Thủ tục đăng ký kết hôn", &[Commune], "Hộ tịch"),
+                proc("1.004222", "Đăng ký thường trú", &[Commune], "Đăng ký, quản lý cư trú"),
+                proc("1.004194", "Đăng ký tạm trú", &[Commune], "Đăng ký, quản lý cư trú"),
+                proc("1.014064", "Cấp lại thẻ căn cước", &[Commune], "Cấp, quản lý căn cước"),
+                proc("2.001194", "Cấp lại thẻ căn cước (thực hiện tại cấp tỉnh)", &[Province], "Cấp, quản lý căn cước"),
+                proc("1.000757", "Cấp lại thẻ căn cước (thực hiện tại cấp trung ương)", &[Central], "Cấp, quản lý căn cước"),
+                proc("3.000346", "Cấp giấy phép lái xe", &[Central], "Sát hạch, cấp giấy phép lái xe"),
+                proc("3.000348", "Cấp lại giấy phép lái xe", &[Central, Province], "Sát hạch, cấp giấy phép lái xe"),
+                proc("1.001456", "Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)", &[Province], "Quản lý xuất nhập cảnh"),
+                proc("1.001471", "Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp trung ương)", &[Central], "Quản lý xuất nhập cảnh"),
+                proc("1.003151", "Thủ tục chấp thuận dự kiến nhân sự bổ nhiệm Tổng Giám đốc", &[Central], "Thành lập và hoạt động ngân hàng"),
+            ];
+            let lex = Lexicon::parse(Sources {
+                chat: "ko\tkhông\nj\tgì\ne\tem\n",
+                abbreviations: "gplx\tgiấy phép lái xe\n",
+                synonyms: "bằng lái\tgiấy phép lái xe\nlàm lại\tcấp lại\nhộ khẩu\tthường trú\nnhập hộ khẩu\tđăng ký thường trú\n",
+                aspects: "bao lâu\ttime\nmất bao lâu\ttime\ncần giấy tờ gì\tdocuments\ngiấy tờ gì\tdocuments\nlệ phí\tfee\n",
+                filler: "cho em hỏi\nthủ tục\nlàm\n",
+                variants: "có yếu tố nước ngoài\nlưu động\nlại\n",
+            })
+            .unwrap();
+            Engine::new(procs, lex)
+        })
+    }
+
+    fn top(q: &str) -> (Outcome, Option<String>) {
+        let f = engine().search(q);
+        (f.outcome, f.hits.first().map(|h| h.code.to_string()))
+    }
+
+    #[test]
+    fn when_query_names_the_plain_procedure_should_rank_it_before_variants() {
+        assert_eq!(
+            top("đăng ký khai sinh"),
+            (Outcome::Answer, Some("1.001193".into()))
+        );
+        assert_eq!(top("dang ky khai sinh").1.as_deref(), Some("1.001193"));
+    }
+
+    #[test]
+    fn when_query_asks_for_a_variant_should_rank_the_variant_first() {
+        assert_eq!(
+            top("đăng ký khai sinh có yếu tố nước ngoài").1.as_deref(),
+            Some("2.000528")
+        );
+        assert_eq!(top("đăng ký lại khai sinh").1.as_deref(), Some("1.004884"));
+        assert_eq!(top("khai sinh lưu động").1.as_deref(), Some("1.003583"));
+    }
+
+    #[test]
+    fn when_procedure_exists_at_several_levels_should_show_it_once_preferring_the_commune() {
+        let f = engine().search("cấp lại thẻ căn cước");
+        assert_eq!(f.hits[0].code.as_str(), "1.014064");
+        let mut also: Vec<_> = f.hits[0].also.iter().map(|c| c.to_string()).collect();
+        also.sort();
+        assert_eq!(also, ["1.000757", "2.001194"]);
+        assert!(f.hits.iter().skip(1).all(|h| !h.name.contains("căn cước")));
+    }
+
+    #[test]
+    fn when_syllables_have_typos_should_still_find_the_procedure() {
+        assert_eq!(top("dang ky thuong chu").1.as_deref(), Some("1.004222"));
+        assert_eq!(top("dăng ký tạm chú").1.as_deref(), Some("1.004194"));
+        assert_eq!(top("cấp lại thẻ căn cưới").1.as_deref(), Some("1.014064"));
+        assert_eq!(top("giay phep lai se").1.as_deref(), Some("3.000346"));
+        assert_eq!(top("lam ho chiu").1.as_deref(), Some("1.001456"));
+    }
+
+    #[test]
+    fn when_citizen_uses_colloquial_words_should_rewrite_them() {
+        assert_eq!(top("nhập hộ khẩu cho con").1.as_deref(), Some("1.004222"));
+        assert_eq!(top("làm lại bằng lái").1.as_deref(), Some("3.000348"));
+        assert_eq!(top("GPLX").1.as_deref(), Some("3.000346"));
+    }
+
+    #[test]
+    fn when_query_asks_for_an_aspect_should_detect_it() {
+        let f = engine().search("cho e hỏi đăng ký kết hôn cần giấy tờ j");
+        assert_eq!(f.aspect, Some(Aspect::Documents));
+        assert_eq!(f.hits[0].code.as_str(), "1.000894");
+        assert_eq!(
+            engine().search("đăng ký tạm trú mất bao lâu").aspect,
+            Some(Aspect::Time)
+        );
+    }
+
+    #[test]
+    fn when_query_is_outside_the_catalogue_should_not_answer() {
+        for q in [
+            "giá vàng hôm nay",
+            "thời tiết đà nẵng ngày mai",
+            "",
+            "   ",
+            "!!!",
+        ] {
+            assert_ne!(engine().search(q).outcome, Outcome::Answer, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn when_query_is_huge_should_read_a_bounded_prefix() {
+        let q = "đăng ký khai sinh ".repeat(10_000);
+        let f = engine().search(&q);
+        assert_eq!(f.hits[0].code.as_str(), "1.001193");
+    }
+
+    proptest! {
+        #[test]
+        fn nfc_and_nfd_queries_give_identical_results(
+            q in prop::sample::select(vec![
+                "Đăng ký khai sinh", "cấp lại thẻ căn cưới", "đăng ký thường trú cho con",
+                "lệ phí cấp hộ chiếu bao nhiêu", "dăng ký tạm chú", "Giấy phép lái xe bị mất",
+            ]),
+            suffix in "[ a-zàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệ]{0,8}",
+        ) {
+            use unicode_normalization::UnicodeNormalization;
+            let text = format!("{q}{suffix}");
+            let nfc: String = text.nfc().collect();
+            let nfd: String = text.nfd().collect();
+            prop_assert_eq!(engine().search(&nfc), engine().search(&nfd));
+        }
+    }
+}
