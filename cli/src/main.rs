@@ -1,5 +1,6 @@
 //! `chatbot`: the command line of the city's public-service chatbot.
 
+mod bench_cmd;
 mod catalogue_cmd;
 mod search_cmd;
 
@@ -56,6 +57,8 @@ enum Command {
     /// Measure retrieval on labelled queries (JSON Lines: q, expect, slice,
     /// aspect).
     Eval(search_cmd::EvalArgs),
+    /// Time catalogue loading, index building and queries on this machine.
+    Bench(bench_cmd::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         } => search_cmd::search(&catalogue, jsonl, &query.join(" ")),
         Command::Ask { text, catalogue } => search_cmd::ask(&catalogue, &text.join(" ")),
         Command::Eval(args) => search_cmd::eval(&args),
+        Command::Bench(args) => bench_cmd::bench(&args),
     };
     match result {
         Ok(code) => code,

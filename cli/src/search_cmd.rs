@@ -136,6 +136,10 @@ pub struct EvalArgs {
     /// List every query that was not answered right.
     #[arg(long)]
     misses: bool,
+    /// Search the decision thresholds that serve these queries best and
+    /// print them (the engine's defaults are set from this).
+    #[arg(long)]
+    calibrate: bool,
     /// Fail (exit 1) when overall top-1 is below this.
     #[arg(long)]
     min_top1: Option<f64>,
@@ -198,6 +202,21 @@ pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
     let t = Instant::now();
     let engine = engine(&a.catalogue)?;
     let ready = t.elapsed();
+    if a.calibrate {
+        let c = eval::calibrate(&engine, &lines);
+        println!(
+            "calibrated on {} queries: min_coverage {:.3}, answer_coverage {:.3}, answer_margin {:.3} (mean utility {:.3}; defaults give {:.3})",
+            lines.len(),
+            c.params.min_coverage,
+            c.params.answer_coverage,
+            c.params.answer_margin,
+            c.utility,
+            eval::mean_utility(&engine, &lines),
+        );
+        let engine = engine.with_params(c.params);
+        print!("{}", eval::evaluate(&engine, &lines).table());
+        return Ok(ExitCode::SUCCESS);
+    }
     let report = eval::evaluate(&engine, &lines);
     if a.misses {
         for j in report.judged.iter().filter(|j| j.is_miss()) {

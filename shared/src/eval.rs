@@ -11,7 +11,7 @@ use std::io::BufRead;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::catalogue::{Aspect, Engine, Found, Outcome};
+use crate::catalogue::{Aspect, Engine, Found, Outcome, Params};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Labelled {
@@ -175,6 +175,100 @@ pub fn evaluate(engine: &Engine, lines: &[Labelled]) -> Report {
         r.judged.push(j);
     }
     r
+}
+
+/// What an outcome is worth to the citizen who asked, for calibrating the
+/// decision thresholds: a right answer helps most and a wrong confident
+/// answer harms most (it sends a citizen to the wrong counter); a question
+/// with the right choice among its options helps somewhat; saying "I don't
+/// know" with the hotline is right for out-of-scope questions and a mild
+/// failure otherwise.
+fn utility(line: &Labelled, outcome: Outcome, rank: Option<usize>) -> f64 {
+    use crate::catalogue::answer::MAX_CHOICES;
+    match (line.expect.is_empty(), outcome) {
+        (true, Outcome::Answer) => -3.0,
+        (true, Outcome::Clarify) => -0.5,
+        (true, Outcome::None) => 1.0,
+        (false, Outcome::Answer) if rank == Some(1) => 1.0,
+        (false, Outcome::Answer) => -3.0,
+        (false, Outcome::Clarify) if rank.is_some_and(|r| r <= MAX_CHOICES) => 0.5,
+        (false, Outcome::Clarify) => -0.5,
+        (false, Outcome::None) => -0.25,
+    }
+}
+
+/// Decision thresholds chosen on labelled queries, and what they achieve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calibration {
+    pub params: Params,
+    /// Mean utility per query (see [`utility`]) with those thresholds.
+    pub utility: f64,
+}
+
+/// Searches the decision thresholds (coverage to propose anything, coverage
+/// and margin to answer directly) for the best mean utility on `lines`.
+/// Ranking does not depend on these thresholds, so every query is searched
+/// once. Among equally good settings the strictest wins.
+pub fn calibrate(engine: &Engine, lines: &[Labelled]) -> Calibration {
+    let judged: Vec<(&Labelled, Found, Option<usize>)> = lines
+        .iter()
+        .map(|l| {
+            let f = engine.search(&l.q);
+            let rank = f
+                .hits
+                .iter()
+                .position(|h| l.expect.iter().any(|e| e == h.code.as_str()))
+                .map(|i| i + 1);
+            (l, f, rank)
+        })
+        .collect();
+    let base = engine.params();
+    let mut best = Calibration {
+        params: base,
+        utility: f64::NEG_INFINITY,
+    };
+    let steps = |from: f32, to: f32, step: f32| {
+        let n = ((to - from) / step).round() as usize;
+        (0..=n).rev().map(move |i| from + step * i as f32)
+    };
+    for min_coverage in steps(0.2, 0.9, 0.025) {
+        for answer_coverage in steps(min_coverage, 1.0, 0.025) {
+            for answer_margin in steps(0.5, 1.0, 0.025) {
+                let p = Params {
+                    min_coverage,
+                    answer_coverage,
+                    answer_margin,
+                    ..base
+                };
+                let total: f64 = judged
+                    .iter()
+                    .map(|(l, f, rank)| {
+                        utility(l, crate::catalogue::search::decide(&p, &f.hits), *rank)
+                    })
+                    .sum();
+                let u = total / judged.len().max(1) as f64;
+                if u > best.utility + 1e-9 {
+                    best = Calibration {
+                        params: p,
+                        utility: u,
+                    };
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Mean utility of the engine's own decisions on `lines`.
+pub fn mean_utility(engine: &Engine, lines: &[Labelled]) -> f64 {
+    let total: f64 = lines
+        .iter()
+        .map(|l| {
+            let (_, j) = judge(l, engine.search(&l.q));
+            utility(l, j.found.outcome, j.rank)
+        })
+        .sum();
+    total / lines.len().max(1) as f64
 }
 
 fn cell(v: Option<f64>) -> String {

@@ -92,6 +92,9 @@ pub struct Index {
     deletes: FxHashMap<String, Vec<u32>>,
     /// Phonetic key → vocab positions.
     phonetic: FxHashMap<String, Vec<u32>>,
+    /// (folded unigram, folded unigram) → bigram term, for the pairs that
+    /// occur in the catalogue.
+    pairs: FxHashMap<(TermId, TermId), TermId>,
 }
 
 /// Level phrases inside names ("(thực hiện tại cấp tỉnh)", "cấp xã") say
@@ -176,37 +179,55 @@ pub fn phonetic_key(folded: &str) -> String {
 /// Restricted Damerau–Levenshtein distance on characters, cut off above
 /// `max` (returns `max + 1` then).
 pub fn edit_distance(a: &str, b: &str, max: usize) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
-        return max + 1;
-    }
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for i in 0..=a.len() {
-        d[i * w] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(w) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        let mut row_min = usize::MAX;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
-            row_min = row_min.min(v);
-        }
-        if row_min > max {
+    // Syllables are short: work on the stack.
+    const CAP: usize = 24;
+    let mut ab = ['\0'; CAP];
+    let mut bb = ['\0'; CAP];
+    let (mut la, mut lb) = (0, 0);
+    for c in a.chars() {
+        if la == CAP {
             return max + 1;
         }
+        ab[la] = c;
+        la += 1;
     }
-    d[a.len() * w + b.len()].min(max + 1)
+    for c in b.chars() {
+        if lb == CAP {
+            return max + 1;
+        }
+        bb[lb] = c;
+        lb += 1;
+    }
+    let (a, b) = (&ab[..la], &bb[..lb]);
+    if la.abs_diff(lb) > max {
+        return max + 1;
+    }
+    // Three rolling rows (two back for transpositions).
+    let mut rows = [[0u8; CAP + 1]; 3];
+    for (j, cell) in rows[1].iter_mut().enumerate().take(lb + 1) {
+        *cell = j as u8;
+    }
+    for i in 1..=la {
+        let (back2, rest) = rows.split_at_mut(1);
+        let (prev, cur) = rest.split_at_mut(1);
+        let (back2, prev, cur) = (&back2[0], &prev[0], &mut cur[0]);
+        cur[0] = i as u8;
+        let mut row_min = cur[0];
+        for j in 1..=lb {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(back2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if usize::from(row_min) > max {
+            return max + 1;
+        }
+        rows.rotate_left(1);
+    }
+    usize::from(rows[1][lb]).min(max + 1)
 }
 
 fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
@@ -472,6 +493,7 @@ impl Index {
             vocab,
             deletes,
             phonetic,
+            pairs,
         }
     }
 
@@ -507,23 +529,31 @@ impl Index {
         self.terms.contains_key(folded)
     }
 
+    /// The bigram term of two unigram terms, when the pair occurs.
+    pub fn bigram(&self, a: TermId, b: TermId) -> Option<TermId> {
+        self.pairs.get(&(a, b)).copied()
+    }
+
     /// Whether two folded syllables occur side by side somewhere.
     pub fn known_bigram(&self, a: &str, b: &str) -> bool {
-        self.terms
-            .get(&bigram_term(a, b))
-            .is_some_and(|&id| !self.postings[id as usize].is_empty())
+        match (self.term(a), self.term(b)) {
+            (Some(a), Some(b)) => self.pairs.contains_key(&(a, b)),
+            _ => false,
+        }
     }
 
     /// Known syllables a citizen may have meant by `typed` (folded), closest
     /// first; `typed` itself is never among them. Short syllables only get
     /// phonetic and one-edit candidates: two edits on three letters reach
     /// almost anything.
-    pub fn typo_candidates(&self, typed: &str) -> Vec<(String, Closeness)> {
+    /// `max_edits` caps the edit distance further (a known word typed in
+    /// place of another is rarely two edits away).
+    pub fn typo_candidates(&self, typed: &str, max_edits: usize) -> Vec<(String, Closeness)> {
         let len = typed.chars().count();
         if len < 2 {
             return Vec::new();
         }
-        let max = if len >= 5 { 2 } else { 1 };
+        let max = (if len >= 5 { 2 } else { 1 }).min(max_edits);
         let mut out: Vec<(u32, Closeness)> = Vec::new();
         let mut push = |pos: u32, c: Closeness| match out.iter_mut().find(|(p, _)| *p == pos) {
             Some(e) => e.1 = e.1.min(c),
@@ -534,25 +564,33 @@ impl Index {
                 push(pos, Closeness::Phonetic);
             }
         }
-        let mut probes: Vec<String> = vec![typed.to_owned()];
-        probes.extend(deletions(typed));
-        if max >= 2 {
-            let firsts: Vec<String> = deletions(typed).collect();
-            for d in &firsts {
-                probes.extend(deletions(d));
+        let mut probe = |key: &str| {
+            if let Some(list) = self.deletes.get(key) {
+                for &pos in list {
+                    match edit_distance(typed, &self.vocab[pos as usize].0, max) {
+                        1 => push(pos, Closeness::Edit1),
+                        2 => push(pos, Closeness::Edit2),
+                        _ => {}
+                    }
+                }
             }
-        }
-        probes.sort();
-        probes.dedup();
-        for probe in &probes {
-            let Some(list) = self.deletes.get(probe) else {
-                continue;
-            };
-            for &pos in list {
-                match edit_distance(typed, &self.vocab[pos as usize].0, max) {
-                    1 => push(pos, Closeness::Edit1),
-                    2 => push(pos, Closeness::Edit2),
-                    _ => {}
+        };
+        probe(typed);
+        // Deletions are spelled into one reused buffer; probing a key twice
+        // is harmless (`push` keeps the closest).
+        let mut one = String::with_capacity(typed.len());
+        let mut two = String::with_capacity(typed.len());
+        for (i, c) in typed.char_indices() {
+            one.clear();
+            one.push_str(&typed[..i]);
+            one.push_str(&typed[i + c.len_utf8()..]);
+            probe(&one);
+            if max >= 2 {
+                for (k, d) in one.char_indices() {
+                    two.clear();
+                    two.push_str(&one[..k]);
+                    two.push_str(&one[k + d.len_utf8()..]);
+                    probe(&two);
                 }
             }
         }
@@ -571,5 +609,47 @@ impl Index {
             .into_iter()
             .map(|(w, c, _)| (w.to_owned(), c))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_insertions_deletions_substitutions_and_transpositions() {
+        assert_eq!(edit_distance("chiu", "chieu", 2), 1);
+        assert_eq!(edit_distance("nhaan", "nhan", 2), 1);
+        assert_eq!(edit_distance("cuoi", "cuoc", 2), 1);
+        assert_eq!(edit_distance("thuogn", "thuong", 2), 1);
+        assert_eq!(edit_distance("chu", "tru", 2), 2);
+        assert_eq!(edit_distance("abc", "abc", 2), 0);
+        assert_eq!(edit_distance("", "ab", 2), 2);
+        assert_eq!(edit_distance("khai", "xyz", 2), 3);
+    }
+
+    #[test]
+    fn phonetic_key_merges_spellings_citizens_confuse() {
+        assert_eq!(phonetic_key("tru"), phonetic_key("chu"));
+        assert_eq!(phonetic_key("xe"), phonetic_key("se"));
+        assert_eq!(phonetic_key("gia"), phonetic_key("da"));
+        assert_eq!(phonetic_key("giay"), phonetic_key("dai"));
+        assert_eq!(phonetic_key("nghe"), phonetic_key("nge"));
+        assert_ne!(phonetic_key("khai"), phonetic_key("hai"));
+    }
+
+    #[test]
+    fn strip_levels_drops_level_phrases_and_a_leading_thu_tuc() {
+        let names: Vec<String> =
+            name_tokens("Thủ tục cấp lại thẻ căn cước (thực hiện tại cấp trung ương)")
+                .into_iter()
+                .map(|t| t.folded)
+                .collect();
+        assert_eq!(names, ["cap", "lai", "the", "can", "cuoc"]);
+        let names: Vec<String> = name_tokens("Đăng ký xe tại cấp xã, cấp tỉnh")
+            .into_iter()
+            .map(|t| t.folded)
+            .collect();
+        assert_eq!(names, ["dang", "ki", "xe", "tai"]);
     }
 }

@@ -16,7 +16,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::aspect::Aspect;
-use super::index::{Closeness, DocId, Index, TermId, bigram_term, toned_term};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::index::{Closeness, DocId, Index, TermId, toned_term};
 use super::model::{Level, Procedure, ProcedureCode};
 use crate::text::lexicon::{Lexicon, contains_phrase};
 use crate::text::{Token, normalize, split};
@@ -24,6 +26,8 @@ use crate::text::{Token, normalize, split};
 /// At most this many syllables of a message are read: no procedure name
 /// needs more, and it bounds the work per message.
 pub const MAX_QUERY_TOKENS: usize = 48;
+/// Share of the best raw score under which a document is not ranked.
+const PRUNE: f32 = 0.25;
 /// At most this many results are returned.
 pub const MAX_RESULTS: usize = 5;
 
@@ -210,7 +214,7 @@ impl Engine {
         let aspect = reading.aspects.first().copied();
         let terms = self.terms(&reading);
         let hits = self.rank(&reading, &terms);
-        let outcome = self.decide(&hits);
+        let outcome = decide(&self.params, &hits);
         Found {
             outcome,
             aspect,
@@ -328,7 +332,7 @@ impl Engine {
             if known && (prev.is_none() && next.is_none() || pairs_ok(&word)) {
                 continue;
             }
-            let cands = ix.typo_candidates(&word);
+            let cands = ix.typo_candidates(&word, if known { 1 } else { 2 });
             let mut alts = Vec::new();
             for (cand, c) in cands {
                 // A known word is only replaced where the candidate fits
@@ -366,44 +370,55 @@ impl Engine {
     fn terms(&self, r: &Reading) -> Vec<(TermId, f32)> {
         let ix = &self.index;
         let p = &self.params;
-        let mut out: HashMap<TermId, f32> = HashMap::new();
-        let mut put = |key: &str, w: f32| {
-            if let Some(id) = ix.term(key) {
+        let mut out: FxHashMap<TermId, f32> = FxHashMap::default();
+        let mut put = |id: Option<TermId>, w: f32| {
+            if let Some(id) = id {
                 let e = out.entry(id).or_insert(0.0);
                 *e = e.max(w);
             }
         };
-        for u in &r.units {
+        // Each unit's spellings as term ids with their weights: the token,
+        // then its typo candidates.
+        let spellings: Vec<Vec<(Option<TermId>, f32)>> = r
+            .units
+            .iter()
+            .map(|u| {
+                std::iter::once((ix.term(&u.token.folded), 1.0))
+                    .chain(u.alts.iter().map(|(s, w)| (ix.term(s), *w)))
+                    .collect()
+            })
+            .collect();
+        for (u, sp) in r.units.iter().zip(&spellings) {
             let w = self.role_weight(u.role);
-            put(&u.token.folded, w);
+            put(sp[0].0, w);
             if u.token.accented() {
-                put(&toned_term(&u.token), w * p.toned);
+                put(ix.term(&toned_term(&u.token)), w * p.toned);
             }
-            for (alt, aw) in &u.alts {
-                put(alt, *aw);
+            for &(id, aw) in &sp[1..] {
+                put(id, aw);
             }
         }
-        for pair in r.units.windows(2) {
-            let (a, b) = (&pair[0], &pair[1]);
-            if a.role != Role::Content || b.role != Role::Content {
+        for (i, pair) in r.units.windows(2).enumerate() {
+            if pair[0].role != Role::Content || pair[1].role != Role::Content {
                 continue;
             }
-            let left = std::iter::once((a.token.folded.as_str(), 1.0))
-                .chain(a.alts.iter().map(|(s, w)| (s.as_str(), *w)));
-            for (l, lw) in left {
-                let right = std::iter::once((b.token.folded.as_str(), 1.0))
-                    .chain(b.alts.iter().map(|(s, w)| (s.as_str(), *w)));
-                for (rt, rw) in right {
-                    put(&bigram_term(l, rt), p.bigram * lw.min(rw));
+            for &(l, lw) in &spellings[i] {
+                for &(rt, rw) in &spellings[i + 1] {
+                    if let (Some(l), Some(rt)) = (l, rt) {
+                        put(ix.bigram(l, rt), p.bigram * lw.min(rw));
+                    }
                 }
             }
         }
         for (phrase, w) in &r.side {
-            for t in phrase {
-                put(&t.folded, *w);
+            let ids: Vec<Option<TermId>> = phrase.iter().map(|t| ix.term(&t.folded)).collect();
+            for &id in &ids {
+                put(id, *w);
             }
-            for pair in phrase.windows(2) {
-                put(&bigram_term(&pair[0].folded, &pair[1].folded), p.bigram * w);
+            for pair in ids.windows(2) {
+                if let (Some(a), Some(b)) = (pair[0], pair[1]) {
+                    put(ix.bigram(a, b), p.bigram * w);
+                }
             }
         }
         let mut v: Vec<(TermId, f32)> = out.into_iter().collect();
@@ -450,26 +465,30 @@ impl Engine {
                 scores[post.doc as usize] += wi * post.sat;
             }
         }
-        let mut cands: Vec<(DocId, f32)> = scores
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s > 0.0)
-            .map(|(d, s)| (d as DocId, *s))
-            .collect();
+        // The priors below multiply a score by at least ~0.3 (a name the
+        // query barely covers, a variant marker, a central-only level), so a
+        // document under that share of the best raw score cannot reach the
+        // top: leave it out before the costlier per-document work.
+        let best = scores.iter().copied().fold(0.0, f32::max);
+        let floor = (best * PRUNE).max(f32::MIN_POSITIVE);
+        let mut cands: Vec<(DocId, f32)> = Vec::with_capacity(256);
+        cands.extend(
+            scores
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| **s >= floor)
+                .map(|(d, s)| (d as DocId, *s)),
+        );
         const POOL: usize = 64;
         if cands.len() > POOL {
             cands.select_nth_unstable_by(POOL - 1, |a, b| b.1.total_cmp(&a.1));
             cands.truncate(POOL);
         }
-        let query_terms: Vec<TermId> = {
-            let mut v: Vec<TermId> = terms
-                .iter()
-                .filter(|(_, w)| *w >= 0.5)
-                .map(|(id, _)| *id)
-                .collect();
-            v.sort_unstable();
-            v
-        };
+        let query_terms: FxHashSet<TermId> = terms
+            .iter()
+            .filter(|(_, w)| *w >= 0.5)
+            .map(|(id, _)| *id)
+            .collect();
         let mut finals: Vec<(DocId, f32)> = cands
             .into_iter()
             .map(|(d, raw)| {
@@ -478,7 +497,7 @@ impl Engine {
                 for &t in &info.name_terms {
                     let idf = ix.idf(t);
                     den += idf;
-                    if query_terms.binary_search(&t).is_ok() {
+                    if query_terms.contains(&t) {
                         num += idf;
                     }
                 }
@@ -489,9 +508,7 @@ impl Engine {
                     let asked = if mark.context.is_empty() {
                         contains_phrase(&r.typed, phrase) || units_contain(&r.units, phrase)
                     } else {
-                        mark.context
-                            .iter()
-                            .any(|t| query_terms.binary_search(t).is_ok())
+                        mark.context.iter().any(|t| query_terms.contains(t))
                     };
                     if !asked {
                         s *= p.variant;
@@ -511,7 +528,7 @@ impl Engine {
         // One hit per group; the representative is the member closest to
         // citizens (xã, then tỉnh) among those scoring nearly as well.
         let mut hits: Vec<Hit> = Vec::new();
-        let mut seen: HashMap<u32, usize> = HashMap::new();
+        let mut seen: FxHashMap<u32, usize> = FxHashMap::default();
         for &(d, s) in &finals {
             let group = ix.docs[d as usize].group;
             if let Some(&h) = seen.get(&group) {
@@ -549,21 +566,23 @@ impl Engine {
         }
         hits
     }
+}
 
-    fn decide(&self, hits: &[Hit]) -> Outcome {
-        let p = &self.params;
-        let Some(top) = hits.first() else {
-            return Outcome::None;
-        };
-        if top.coverage < p.min_coverage {
-            return Outcome::None;
-        }
-        let runner_up = hits.get(1).map_or(0.0, |h| h.score);
-        if top.coverage >= p.answer_coverage && runner_up < top.score * p.answer_margin {
-            Outcome::Answer
-        } else {
-            Outcome::Clarify
-        }
+/// The decision on ranked hits: nothing when the best hit covers too little
+/// of the query; a direct answer when it covers enough and stands clear of
+/// the runner-up; otherwise a question with choices.
+pub fn decide(p: &Params, hits: &[Hit]) -> Outcome {
+    let Some(top) = hits.first() else {
+        return Outcome::None;
+    };
+    if top.coverage < p.min_coverage {
+        return Outcome::None;
+    }
+    let runner_up = hits.get(1).map_or(0.0, |h| h.score);
+    if top.coverage >= p.answer_coverage && runner_up < top.score * p.answer_margin {
+        Outcome::Answer
+    } else {
+        Outcome::Clarify
     }
 }
 

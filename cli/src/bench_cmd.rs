@@ -1,0 +1,120 @@
+//! `chatbot bench`: load, index and query timings of the engine, measured
+//! in-process on this machine.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use chatbot::Error;
+use chatbot::catalogue::{self, Engine};
+use chatbot::eval;
+use chatbot::text::lexicon::Lexicon;
+use clap::Args;
+
+use crate::CatalogueArg;
+use crate::search_cmd::open_maybe_gz;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Queries to time (JSON Lines with a "q" field, or plain text one per line).
+    queries: PathBuf,
+    #[command(flatten)]
+    catalogue: CatalogueArg,
+    /// How many times each query is run after the warm-up.
+    #[arg(long, default_value_t = 200)]
+    repeat: usize,
+    /// How many times the index is built (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    builds: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn read_queries(path: &std::path::Path) -> Result<Vec<String>, Error> {
+    let reader = open_maybe_gz(path)?;
+    let mut out = Vec::new();
+    for line in std::io::BufRead::lines(reader) {
+        let line = line?;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<eval::Labelled>(line) {
+            Ok(l) => out.push(l.q),
+            Err(_) => out.push(line.to_owned()),
+        }
+    }
+    Ok(out)
+}
+
+pub fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
+    let queries = read_queries(&a.queries)?;
+    let t = Instant::now();
+    let procedures = catalogue::read_jsonl(open_maybe_gz(&a.catalogue.path())?)?;
+    let load = t.elapsed();
+    let lexicon = Lexicon::embedded()?;
+    let mut builds = Vec::new();
+    let mut engine = None;
+    for _ in 0..a.builds.max(1) {
+        let procs = procedures.clone();
+        let lex = lexicon.clone();
+        let t = Instant::now();
+        let e = Engine::new(procs, lex);
+        builds.push(t.elapsed());
+        engine = Some(e);
+    }
+    builds.sort();
+    let Some(engine) = engine else {
+        return Err(Error::Io(std::io::Error::other("no engine built")));
+    };
+    let engine: Engine = engine;
+    // Warm-up: caches, branch predictors, the allocator.
+    for q in &queries {
+        black_box(engine.search(q));
+    }
+    let mut lat = Vec::with_capacity(queries.len() * a.repeat);
+    for _ in 0..a.repeat {
+        for q in &queries {
+            let t = Instant::now();
+            black_box(engine.search(black_box(q)));
+            lat.push(t.elapsed());
+        }
+    }
+    lat.sort();
+    println!("procedures              {}", procedures.len());
+    println!("catalogue read+parse    {:.1} ms", load.as_secs_f64() * 1e3);
+    println!(
+        "index build (median)    {:.1} ms",
+        percentile(&builds, 0.5).as_secs_f64() * 1e3
+    );
+    println!(
+        "queries timed           {} ({} distinct × {})",
+        lat.len(),
+        queries.len(),
+        a.repeat
+    );
+    println!(
+        "query p50               {:.1} µs",
+        micros(percentile(&lat, 0.5))
+    );
+    println!(
+        "query p99               {:.1} µs",
+        micros(percentile(&lat, 0.99))
+    );
+    println!(
+        "query max               {:.1} µs",
+        micros(lat.last().copied().unwrap_or_default())
+    );
+    Ok(ExitCode::SUCCESS)
+}
