@@ -5,7 +5,7 @@ pub mod model;
 
 pub use model::*;
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 
 use crate::Error;
 
@@ -26,4 +26,15 @@ pub fn read_jsonl(reader: impl BufRead) -> Result<Vec<Procedure>, Error> {
         out.push(p);
     }
     Ok(out)
+}
+
+/// Writes a catalogue in the format [`read_jsonl`] reads, one procedure a
+/// line, in the order given.
+pub fn write_jsonl(mut writer: impl Write, procedures: &[Procedure]) -> Result<(), Error> {
+    for p in procedures {
+        serde_json::to_writer(&mut writer, p)?;
+        writer.write_all(b"\n")?;
+    }
+    writer.flush()?;
+    Ok(())
 }
