@@ -27,7 +27,7 @@ use serde::Deserialize;
 use super::model::{Agencies, Level, Procedure, ProcedureCode, RawPiece};
 use crate::Error;
 
-pub use report::{ConversionReport, Rejection};
+pub use report::{ConversionReport, Parsed, Rejection};
 
 /// One record of the portal scrape, field names as the scrape wrote them.
 /// Every field but the code may be missing; a missing field reads as empty.
@@ -818,5 +818,12 @@ mod tests {
         let shown = report.to_string();
         assert!(shown.contains("time unit missing, number kept without unit"));
         assert!(shown.contains("  cach_thuc_thuc_hien\n"));
+        let channel_rows: usize = procs.iter().map(|p| p.channels.len()).sum();
+        assert_eq!(report.parsed.channel_rows, channel_rows);
+        assert_eq!(
+            report.parsed.forms,
+            procs.iter().map(|p| p.forms().count()).sum::<usize>()
+        );
+        assert!(shown.contains(&format!("channel rows: {channel_rows} (")));
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::{Converted, Problem};
+use crate::catalogue::model::{Duration, Fee, Procedure};
 
 /// A line that did not become a procedure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,11 +27,53 @@ pub struct ConversionReport {
     pub procedures_with_raw: usize,
     /// Occurrences, by source field and kind of problem.
     pub problems: BTreeMap<(&'static str, Problem), usize>,
+    /// What the converted procedures hold, summed.
+    pub parsed: Parsed,
+}
+
+/// Totals of the structure the converter produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub channel_rows: usize,
+    pub times_fixed: usize,
+    pub fees_free: usize,
+    pub fees_amount: usize,
+    pub fees_text: usize,
+    pub document_groups: usize,
+    pub documents: usize,
+    pub forms: usize,
+    pub legal_docs: usize,
+    pub results: usize,
+    pub steps: usize,
+    pub raw_pieces: usize,
+}
+
+impl Parsed {
+    fn add(&mut self, p: &Procedure) {
+        self.channel_rows += p.channels.len();
+        for c in &p.channels {
+            self.times_fixed += usize::from(matches!(c.time, Duration::Fixed { .. }));
+            match c.fee {
+                Fee::Free => self.fees_free += 1,
+                Fee::Amount { .. } => self.fees_amount += 1,
+                Fee::Text { .. } => self.fees_text += 1,
+                Fee::Unknown => {}
+            }
+        }
+        self.document_groups += p.documents.len();
+        self.documents += p.documents.iter().map(|g| g.documents.len()).sum::<usize>();
+        self.forms += p.forms().count();
+        self.legal_docs += p.legal_basis.len();
+        self.results += p.results.len();
+        self.steps += p.steps.len();
+        self.raw_pieces += p.raw.len();
+    }
 }
 
 impl ConversionReport {
     pub fn add(&mut self, c: &Converted) {
         self.records_converted += 1;
+        self.parsed.add(&c.procedure);
         if !c.procedure.raw.is_empty() {
             self.procedures_with_raw += 1;
         }
@@ -79,10 +122,26 @@ impl fmt::Display for ConversionReport {
         for r in &self.rejected {
             writeln!(f, "  rejected line {}: {}", r.line, r.reason)?;
         }
+        let p = &self.parsed;
         writeln!(
             f,
-            "procedures keeping raw pieces: {}",
-            self.procedures_with_raw
+            "channel rows: {} ({} with a time and unit; fees: {} free, {} amount, {} text)",
+            p.channel_rows, p.times_fixed, p.fees_free, p.fees_amount, p.fees_text
+        )?;
+        writeln!(
+            f,
+            "documents: {} in {} groups, naming {} form files",
+            p.documents, p.document_groups, p.forms
+        )?;
+        writeln!(
+            f,
+            "legal documents: {}, results: {}, steps: {}",
+            p.legal_docs, p.results, p.steps
+        )?;
+        writeln!(
+            f,
+            "raw pieces kept: {} in {} procedures",
+            p.raw_pieces, self.procedures_with_raw
         )?;
         if self.problems.is_empty() {
             return Ok(());
