@@ -30,7 +30,8 @@ use crate::Error;
 pub use report::{ConversionReport, Parsed, Rejection};
 
 /// One record of the portal scrape, field names as the scrape wrote them.
-/// Every field but the code may be missing; a missing field reads as empty.
+/// A missing field reads as empty; a record whose code is missing or
+/// malformed is rejected by [`convert_record`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct RawRecord {
@@ -219,7 +220,7 @@ pub struct Converted {
 
 /// Notes and raw pieces collected while converting one record.
 #[derive(Debug, Default)]
-pub(super) struct Ctx {
+struct Ctx {
     notes: Vec<Note>,
     raw: Vec<RawPiece>,
 }
