@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod aspect;
+pub mod convert;
 pub mod index;
 pub mod model;
 pub mod search;
@@ -11,7 +12,7 @@ pub use aspect::Aspect;
 pub use model::*;
 pub use search::{Engine, Found, Hit, Outcome, Params};
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 
 use crate::Error;
 
@@ -32,4 +33,15 @@ pub fn read_jsonl(reader: impl BufRead) -> Result<Vec<Procedure>, Error> {
         out.push(p);
     }
     Ok(out)
+}
+
+/// Writes a catalogue in the format [`read_jsonl`] reads, one procedure a
+/// line, in the order given.
+pub fn write_jsonl(mut writer: impl Write, procedures: &[Procedure]) -> Result<(), Error> {
+    for p in procedures {
+        serde_json::to_writer(&mut writer, p)?;
+        writer.write_all(b"\n")?;
+    }
+    writer.flush()?;
+    Ok(())
 }

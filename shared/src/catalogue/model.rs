@@ -166,6 +166,12 @@ pub struct ChannelOption {
     /// of the time and fee.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The parenthesised text the portal prints after the fee ("Lệ phí cấp
+    /// giấy phép lái xe: 135.000 đồng/lần."): it often states the real
+    /// amounts and whom they apply to. Empty when the fee itself became
+    /// [`Fee::Text`] holding that text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fee_note: String,
 }
 
 /// Số lượng: how many originals and copies.
@@ -225,6 +231,16 @@ pub struct Agencies {
     pub address: String,
 }
 
+impl Agencies {
+    pub fn is_empty(&self) -> bool {
+        self.executing.is_empty()
+            && self.competent.is_empty()
+            && self.authorized.is_empty()
+            && self.coordinating.is_empty()
+            && self.address.is_empty()
+    }
+}
+
 /// A piece of the source the converter could not parse with confidence,
 /// kept verbatim with the name of the source field it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -254,6 +270,7 @@ pub struct Procedure {
     /// Đối tượng thực hiện.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applicants: Vec<String>,
+    #[serde(default, skip_serializing_if = "Agencies::is_empty")]
     pub agencies: Agencies,
     /// Trình tự thực hiện, one entry per step.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
