@@ -13,7 +13,7 @@ use chatbot::text::lexicon::Lexicon;
 use clap::Args;
 
 use crate::CatalogueArg;
-use crate::search_cmd::open_maybe_gz;
+use crate::search_cmd::open_maybe_gzip;
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -42,7 +42,7 @@ fn micros(d: Duration) -> f64 {
 }
 
 fn read_queries(path: &std::path::Path) -> Result<Vec<String>, Error> {
-    let reader = open_maybe_gz(path)?;
+    let reader = open_maybe_gzip(path)?;
     let mut out = Vec::new();
     for line in std::io::BufRead::lines(reader) {
         let line = line?;
@@ -61,7 +61,7 @@ fn read_queries(path: &std::path::Path) -> Result<Vec<String>, Error> {
 pub fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
     let queries = read_queries(&a.queries)?;
     let t = Instant::now();
-    let procedures = catalogue::read_jsonl(open_maybe_gz(&a.catalogue.path())?)?;
+    let procedures = catalogue::read_jsonl(open_maybe_gzip(&a.catalogue.path())?)?;
     let load = t.elapsed();
     let lexicon = Lexicon::embedded()?;
     let mut builds = Vec::new();

@@ -33,7 +33,7 @@ pub fn convert(input: &Path, out: &Path) -> Result<ExitCode, Error> {
 }
 
 /// Gzip is recognised by its magic number, not the file name.
-fn open_maybe_gzip(path: &Path) -> Result<Box<dyn BufRead>, Error> {
+pub fn open_maybe_gzip(path: &Path) -> Result<Box<dyn BufRead>, Error> {
     let mut file = BufReader::new(File::open(path).map_err(|e| with_path(e, path))?);
     let gzip = file.fill_buf()?.starts_with(&GZIP_MAGIC);
     Ok(if gzip {

@@ -42,6 +42,9 @@ enum Command {
         /// Read queries from stdin, one a line, and write JSON Lines.
         #[arg(long)]
         jsonl: bool,
+        /// Show how the query was read and scored (for tuning).
+        #[arg(long, conflicts_with = "jsonl")]
+        explain: bool,
         /// A single query (without --jsonl).
         query: Vec<String>,
         #[command(flatten)]
@@ -82,9 +85,10 @@ fn main() -> ExitCode {
         } => catalogue_cmd::convert(&input, &out),
         Command::Search {
             jsonl,
+            explain,
             query,
             catalogue,
-        } => search_cmd::search(&catalogue, jsonl, &query.join(" ")),
+        } => search_cmd::search(&catalogue, jsonl, explain, &query.join(" ")),
         Command::Ask { text, catalogue } => search_cmd::ask(&catalogue, &text.join(" ")),
         Command::Eval(args) => search_cmd::eval(&args),
         Command::Bench(args) => bench_cmd::bench(&args),

@@ -1,7 +1,6 @@
 //! `chatbot search`, `chatbot ask`, `chatbot eval`.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -11,10 +10,10 @@ use chatbot::catalogue::{self, Engine, Found, answer};
 use chatbot::eval::{self, Report};
 use chatbot::text::lexicon::Lexicon;
 use clap::Args;
-use flate2::read::MultiGzDecoder;
 use serde::Serialize;
 
 use crate::CatalogueArg;
+pub use crate::catalogue_cmd::open_maybe_gzip;
 
 /// The project's catalogue, wherever the command runs from.
 const DEFAULT_CATALOGUE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/procedures.jsonl.gz");
@@ -36,23 +35,9 @@ impl CatalogueArg {
     }
 }
 
-/// Opens a file, decompressing it when it starts with the gzip magic bytes.
-pub fn open_maybe_gz(path: &Path) -> Result<Box<dyn BufRead>, Error> {
-    let mut f = File::open(path)
-        .map_err(|e| Error::Io(io::Error::new(e.kind(), format!("{}: {e}", path.display()))))?;
-    let mut magic = [0u8; 2];
-    let n = f.read(&mut magic)?;
-    let f = File::open(path)?;
-    if n == 2 && magic == [0x1f, 0x8b] {
-        Ok(Box::new(BufReader::new(MultiGzDecoder::new(f))))
-    } else {
-        Ok(Box::new(BufReader::new(f)))
-    }
-}
-
 /// Loads the catalogue and builds the engine.
 pub fn engine(arg: &CatalogueArg) -> Result<Engine, Error> {
-    let procedures = catalogue::read_jsonl(open_maybe_gz(&arg.path())?)?;
+    let procedures = catalogue::read_jsonl(open_maybe_gzip(&arg.path())?)?;
     Ok(Engine::new(procedures, Lexicon::embedded()?))
 }
 
@@ -88,8 +73,17 @@ fn search_line<'a>(query: &'a str, found: &'a Found) -> SearchLine<'a> {
     }
 }
 
-pub fn search(arg: &CatalogueArg, jsonl: bool, query: &str) -> Result<ExitCode, Error> {
+pub fn search(
+    arg: &CatalogueArg,
+    jsonl: bool,
+    explain: bool,
+    query: &str,
+) -> Result<ExitCode, Error> {
     let engine = engine(arg)?;
+    if explain {
+        print!("{}", engine.explain(query));
+        return Ok(ExitCode::SUCCESS);
+    }
     let out = io::stdout();
     let mut out = BufWriter::new(out.lock());
     let emit = |q: &str, out: &mut BufWriter<io::StdoutLock<'_>>| -> Result<(), Error> {
@@ -198,15 +192,16 @@ fn failures(r: &Report, a: &EvalArgs) -> Vec<String> {
 }
 
 pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
-    let lines = eval::read_labelled(open_maybe_gz(&a.file)?)?;
+    let lines = eval::read_labelled(open_maybe_gzip(&a.file)?)?;
     let t = Instant::now();
     let engine = engine(&a.catalogue)?;
     let ready = t.elapsed();
     if a.calibrate {
         let c = eval::calibrate(&engine, &lines);
         println!(
-            "calibrated on {} queries: min_coverage {:.3}, answer_coverage {:.3}, answer_margin {:.3} (mean utility {:.3}; defaults give {:.3})",
+            "calibrated on {} queries: fit_name_weight {:.2}, min_coverage {:.3}, answer_coverage {:.3}, answer_margin {:.3} (mean utility {:.3}; defaults give {:.3})",
             lines.len(),
+            c.params.fit_name_weight,
             c.params.min_coverage,
             c.params.answer_coverage,
             c.params.answer_margin,
@@ -228,7 +223,7 @@ pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
                 .map(|h| format!("{} {:.2} {}", h.code, h.score, answer::shorten(&h.name, 60)))
                 .collect();
             println!(
-                "MISS [{}] {:?} expect={:?} outcome={} aspect={:?} rank={:?} cov={:.2}\n    {}",
+                "MISS [{}] {:?} expect={:?} outcome={} aspect={:?} rank={:?} cov={:.2} name={:.2}\n    {}",
                 j.line.slice,
                 j.line.q,
                 j.line.expect,
@@ -236,6 +231,7 @@ pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
                 j.found.aspect.map(|a| a.as_str()),
                 j.rank,
                 j.found.hits.first().map_or(0.0, |h| h.coverage),
+                j.found.hits.first().map_or(0.0, |h| h.name_coverage),
                 got.join("\n    ")
             );
         }

@@ -231,27 +231,30 @@ pub fn calibrate(engine: &Engine, lines: &[Labelled]) -> Calibration {
         let n = ((to - from) / step).round() as usize;
         (0..=n).rev().map(move |i| from + step * i as f32)
     };
-    for min_coverage in steps(0.2, 0.9, 0.025) {
-        for answer_coverage in steps(min_coverage, 1.0, 0.025) {
-            for answer_margin in steps(0.5, 1.0, 0.025) {
-                let p = Params {
-                    min_coverage,
-                    answer_coverage,
-                    answer_margin,
-                    ..base
-                };
-                let total: f64 = judged
-                    .iter()
-                    .map(|(l, f, rank)| {
-                        utility(l, crate::catalogue::search::decide(&p, &f.hits), *rank)
-                    })
-                    .sum();
-                let u = total / judged.len().max(1) as f64;
-                if u > best.utility + 1e-9 {
-                    best = Calibration {
-                        params: p,
-                        utility: u,
+    for fit_name_weight in steps(0.0, 1.0, 0.1) {
+        for min_coverage in steps(0.2, 0.9, 0.025) {
+            for answer_coverage in steps(min_coverage, 1.0, 0.025) {
+                for answer_margin in steps(0.5, 1.0, 0.025) {
+                    let p = Params {
+                        fit_name_weight,
+                        min_coverage,
+                        answer_coverage,
+                        answer_margin,
+                        ..base
                     };
+                    let total: f64 = judged
+                        .iter()
+                        .map(|(l, f, rank)| {
+                            utility(l, crate::catalogue::search::decide(&p, &f.hits), *rank)
+                        })
+                        .sum();
+                    let u = total / judged.len().max(1) as f64;
+                    if u > best.utility + 1e-9 {
+                        best = Calibration {
+                            params: p,
+                            utility: u,
+                        };
+                    }
                 }
             }
         }
@@ -321,6 +324,7 @@ mod tests {
                     score: 1.0,
                     also: vec![],
                     coverage: 1.0,
+                    name_coverage: 1.0,
                     doc: 0,
                 })
                 .collect(),

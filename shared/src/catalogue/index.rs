@@ -95,6 +95,12 @@ pub struct Index {
     /// (folded unigram, folded unigram) → bigram term, for the pairs that
     /// occur in the catalogue.
     pairs: FxHashMap<(TermId, TermId), TermId>,
+    /// Per unigram term: the vocab positions of the syllables that follow
+    /// it somewhere in the catalogue, and of those that precede it.
+    succ: FxHashMap<TermId, Vec<u32>>,
+    pred: FxHashMap<TermId, Vec<u32>>,
+    /// Per vocab position: its phonetic key.
+    vocab_key: Vec<String>,
 }
 
 /// Level phrases inside names ("(thực hiện tại cấp tỉnh)", "cấp xã") say
@@ -342,7 +348,7 @@ impl Index {
                 let at: Vec<usize> = name_tokens
                     .windows(phrase.len())
                     .enumerate()
-                    .filter(|(_, w)| w.iter().zip(phrase).all(|(a, b)| a.compatible(b)))
+                    .filter(|(_, w)| w.iter().zip(phrase).all(|(a, b)| a.same_word(b)))
                     .map(|(i, _)| i)
                     .collect();
                 if at.is_empty() {
@@ -484,6 +490,22 @@ impl Index {
         for list in deletes.values_mut() {
             list.dedup();
         }
+        let vocab_key = vocab.iter().map(|(w, _)| phonetic_key(w)).collect();
+        let pos_of: FxHashMap<TermId, u32> = vocab
+            .iter()
+            .enumerate()
+            .map(|(i, (_, id))| (*id, i as u32))
+            .collect();
+        let mut succ: FxHashMap<TermId, Vec<u32>> = FxHashMap::default();
+        let mut pred: FxHashMap<TermId, Vec<u32>> = FxHashMap::default();
+        for &(a, b) in pairs.keys() {
+            if let Some(&pb) = pos_of.get(&b) {
+                succ.entry(a).or_default().push(pb);
+            }
+            if let Some(&pa) = pos_of.get(&a) {
+                pred.entry(b).or_default().push(pa);
+            }
+        }
         Index {
             terms: b.terms,
             postings,
@@ -494,6 +516,9 @@ impl Index {
             deletes,
             phonetic,
             pairs,
+            succ,
+            pred,
+            vocab_key,
         }
     }
 
@@ -540,6 +565,58 @@ impl Index {
             (Some(a), Some(b)) => self.pairs.contains_key(&(a, b)),
             _ => false,
         }
+    }
+
+    /// Known syllables close to `typed` (same phonetic key, or one edit
+    /// away) that the catalogue writes right after `prev` or right before
+    /// `next`: what a citizen who typed a real but wrong syllable ("thường
+    /// chú", "căn cưới") most likely meant. Looks only at the neighbours'
+    /// partners, a few dozen words, instead of the whole vocabulary.
+    pub fn context_candidates(
+        &self,
+        typed: &str,
+        prev: Option<&str>,
+        next: Option<&str>,
+    ) -> Vec<(String, Closeness)> {
+        let key = phonetic_key(typed);
+        let mut out: Vec<(u32, Closeness)> = Vec::new();
+        let lists = [
+            prev.and_then(|p| self.term(p))
+                .and_then(|id| self.succ.get(&id)),
+            next.and_then(|n| self.term(n))
+                .and_then(|id| self.pred.get(&id)),
+        ];
+        for list in lists.into_iter().flatten() {
+            for &pos in list {
+                let word = self.vocab[pos as usize].0.as_str();
+                if word == typed || out.iter().any(|(p, _)| *p == pos) {
+                    continue;
+                }
+                let c = if self.vocab_key[pos as usize] == key {
+                    Closeness::Phonetic
+                } else if typed.len() >= 2
+                    && word.len().abs_diff(typed.len()) <= 2
+                    && edit_distance(typed, word, 1) == 1
+                {
+                    Closeness::Edit1
+                } else {
+                    continue;
+                };
+                out.push((pos, c));
+            }
+        }
+        let mut named: Vec<(&str, Closeness, usize)> = out
+            .into_iter()
+            .map(|(pos, c)| {
+                let (word, id) = &self.vocab[pos as usize];
+                (word.as_str(), c, self.postings[*id as usize].len())
+            })
+            .collect();
+        named.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+        named
+            .into_iter()
+            .map(|(w, c, _)| (w.to_owned(), c))
+            .collect()
     }
 
     /// Known syllables a citizen may have meant by `typed` (folded), closest

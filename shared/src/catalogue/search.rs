@@ -45,6 +45,9 @@ pub struct Params {
     pub phonetic: f32,
     pub edit1: f32,
     pub edit2: f32,
+    /// Factor on candidates for a syllable that is itself a known word: the
+    /// citizen may well have meant what they typed.
+    pub known_typo: f32,
     /// Bigram weight relative to its syllables.
     pub bigram: f32,
     /// Bonus weight of a syllable whose diacritics match too.
@@ -56,7 +59,13 @@ pub struct Params {
     pub variant: f32,
     /// Factor for procedures carried out only at central level.
     pub central_only: f32,
-    /// Coverage of the query below which nothing is proposed.
+    /// How much the fit of a hit owes to how much of its name the query
+    /// matches (the rest: how much of the query the hit matches). Citizens
+    /// add context a name never has ("cho bà ngoại mới mất"), and some names
+    /// are long legal phrases a query never repeats: either share alone
+    /// misjudges one of the two.
+    pub fit_name_weight: f32,
+    /// Fit below which nothing is proposed.
     pub min_coverage: f32,
     /// Coverage from which one procedure may be answered directly.
     pub answer_coverage: f32,
@@ -73,11 +82,13 @@ impl Default for Params {
             phonetic: 0.85,
             edit1: 0.75,
             edit2: 0.5,
+            known_typo: 0.6,
             bigram: 1.0,
             toned: 0.25,
             name_floor: 0.45,
             variant: 0.75,
             central_only: 0.93,
+            fit_name_weight: 0.5,
             min_coverage: 0.5,
             answer_coverage: 0.75,
             answer_margin: 0.9,
@@ -119,8 +130,18 @@ pub struct Hit {
     /// Share of the query's meaningful words this procedure matches.
     #[serde(skip)]
     pub coverage: f32,
+    /// Share of the procedure's name the query matches.
+    #[serde(skip)]
+    pub name_coverage: f32,
     #[serde(skip)]
     pub(crate) doc: DocId,
+}
+
+impl Hit {
+    /// How well this hit fits the query, between 0 and 1.
+    pub fn fit(&self, p: &Params) -> f32 {
+        p.fit_name_weight * self.name_coverage + (1.0 - p.fit_name_weight) * self.coverage
+    }
 }
 
 /// The engine's reading of a query and what it found.
@@ -222,6 +243,42 @@ impl Engine {
         }
     }
 
+    /// How the engine read a query, for people tuning it: every syllable
+    /// with its role and typo candidates, the phrases searched alongside,
+    /// and the hits with their fit.
+    pub fn explain(&self, query: &str) -> String {
+        use std::fmt::Write;
+        let r = self.read(query);
+        let mut s = String::new();
+        let _ = writeln!(s, "aspects: {:?}", r.aspects);
+        for u in &r.units {
+            let _ = write!(s, "  {:<12} {:?}", u.token.text, u.role);
+            for (a, w) in &u.alts {
+                let _ = write!(s, " ~{a}({w:.2})");
+            }
+            s.push('\n');
+        }
+        for (phrase, w) in &r.side {
+            let words: Vec<&str> = phrase.iter().map(|t| t.text.as_str()).collect();
+            let _ = writeln!(s, "  side {:.2}: {}", w, words.join(" "));
+        }
+        let found = self.search(query);
+        let _ = writeln!(s, "outcome: {:?}", found.outcome);
+        for h in &found.hits {
+            let _ = writeln!(
+                s,
+                "  {} {:>8.2} cov {:.2} name {:.2} fit {:.2}  {}",
+                h.code,
+                h.score,
+                h.coverage,
+                h.name_coverage,
+                h.fit(&self.params),
+                h.name
+            );
+        }
+        s
+    }
+
     /// The aspect asked for, if any, without searching (for follow-ups such
     /// as "còn lệ phí thì sao?").
     pub fn aspect_of(&self, query: &str) -> Option<Aspect> {
@@ -284,9 +341,19 @@ impl Engine {
                     }
                 }
             } else {
+                // One syllable typed without diacritics reads as filler
+                // only when it does not pair with a neighbour the way the
+                // catalogue writes: "to cao" is tố cáo, not tớ cao.
+                let pairs = |a: &Token, b: &Token| self.index.known_bigram(&a.folded, &b.folded);
+                let t = &typed[i];
+                let content = longest == 1
+                    && !t.accented()
+                    && (i.checked_sub(1).is_some_and(|j| pairs(&typed[j], t))
+                        || typed.get(i + 1).is_some_and(|n| pairs(t, n)));
+                let role = if content { Role::Content } else { Role::Filler };
                 r.units.extend(span.iter().map(|t| Unit {
                     token: t.clone(),
-                    role: Role::Filler,
+                    role,
                     alts: Vec::new(),
                 }));
             }
@@ -310,6 +377,7 @@ impl Engine {
     /// writes, the close spellings that do.
     fn repair_typos(&self, units: &mut [Unit]) {
         let ix = &self.index;
+        let p = &self.params;
         let n = units.len();
         for i in 0..n {
             if units[i].role != Role::Content
@@ -332,25 +400,26 @@ impl Engine {
             if known && (prev.is_none() && next.is_none() || pairs_ok(&word)) {
                 continue;
             }
-            let cands = ix.typo_candidates(&word, if known { 1 } else { 2 });
             let mut alts = Vec::new();
-            for (cand, c) in cands {
-                // A known word is only replaced where the candidate fits
-                // its neighbours; an unknown one may take its closest
-                // candidates on their own.
-                let fits = pairs_ok(&cand);
-                if known && !fits {
-                    continue;
+            if known {
+                // A real syllable is only replaced by one that fits its
+                // neighbours the way the catalogue writes them.
+                for (cand, c) in ix.context_candidates(&word, prev.as_deref(), next.as_deref()) {
+                    alts.push((cand, self.closeness_weight(c) * p.known_typo));
+                    if alts.len() == 3 {
+                        break;
+                    }
                 }
-                let w = self.closeness_weight(c)
-                    * if fits || prev.is_none() && next.is_none() {
-                        1.0
-                    } else {
-                        0.6
-                    };
-                alts.push((cand, w));
-                if alts.len() == 3 {
-                    break;
+            } else {
+                // An unknown one may take its closest candidates on their
+                // own, preferring those that fit the neighbours.
+                for (cand, c) in ix.typo_candidates(&word, 2) {
+                    let fits = pairs_ok(&cand) || prev.is_none() && next.is_none();
+                    let w = self.closeness_weight(c) * if fits { 1.0 } else { 0.6 };
+                    alts.push((cand, w));
+                    if alts.len() == 3 {
+                        break;
+                    }
                 }
             }
             units[i].alts = alts;
@@ -484,12 +553,32 @@ impl Engine {
             cands.select_nth_unstable_by(POOL - 1, |a, b| b.1.total_cmp(&a.1));
             cands.truncate(POOL);
         }
+        // Variant markers the query itself carries ("lưu động", "cấp
+        // lại"): a procedure without them fits it less, just as one with a
+        // marker the query lacks.
+        let asked_markers: Vec<u16> = self
+            .lexicon
+            .variants
+            .iter()
+            .enumerate()
+            // A lone syllable must be spelt exactly, tone included: "lai"
+            // typed bare is lại, lái or lai, and "lái" is not "lại".
+            .filter(|(_, m)| match m.as_slice() {
+                [one] => r
+                    .typed
+                    .iter()
+                    .chain(r.units.iter().map(|u| &u.token))
+                    .any(|t| t.same_word(one)),
+                _ => contains_phrase(&r.typed, m) || units_contain(&r.units, m),
+            })
+            .map(|(i, _)| i as u16)
+            .collect();
         let query_terms: FxHashSet<TermId> = terms
             .iter()
             .filter(|(_, w)| *w >= 0.5)
             .map(|(id, _)| *id)
             .collect();
-        let mut finals: Vec<(DocId, f32)> = cands
+        let mut finals: Vec<(DocId, f32, f32)> = cands
             .into_iter()
             .map(|(d, raw)| {
                 let info = &ix.docs[d as usize];
@@ -514,6 +603,11 @@ impl Engine {
                         s *= p.variant;
                     }
                 }
+                for &m in &asked_markers {
+                    if !info.variants.iter().any(|v| v.marker == m) {
+                        s *= p.variant;
+                    }
+                }
                 if !info
                     .levels
                     .iter()
@@ -521,7 +615,7 @@ impl Engine {
                 {
                     s *= p.central_only;
                 }
-                (d, s)
+                (d, s, name_cov)
             })
             .collect();
         finals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -529,7 +623,7 @@ impl Engine {
         // citizens (xã, then tỉnh) among those scoring nearly as well.
         let mut hits: Vec<Hit> = Vec::new();
         let mut seen: FxHashMap<u32, usize> = FxHashMap::default();
-        for &(d, s) in &finals {
+        for &(d, s, name_cov) in &finals {
             let group = ix.docs[d as usize].group;
             if let Some(&h) = seen.get(&group) {
                 let hit = &mut hits[h];
@@ -557,6 +651,7 @@ impl Engine {
                 score: s,
                 also: Vec::new(),
                 coverage: 0.0,
+                name_coverage: name_cov,
                 doc: d,
             });
         }
@@ -575,11 +670,12 @@ pub fn decide(p: &Params, hits: &[Hit]) -> Outcome {
     let Some(top) = hits.first() else {
         return Outcome::None;
     };
-    if top.coverage < p.min_coverage {
+    let fit = top.fit(p);
+    if fit < p.min_coverage {
         return Outcome::None;
     }
     let runner_up = hits.get(1).map_or(0.0, |h| h.score);
-    if top.coverage >= p.answer_coverage && runner_up < top.score * p.answer_margin {
+    if fit >= p.answer_coverage && runner_up < top.score * p.answer_margin {
         Outcome::Answer
     } else {
         Outcome::Clarify

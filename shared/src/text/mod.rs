@@ -256,11 +256,20 @@ impl Token {
         has_diacritics(&self.text)
     }
 
+    /// Whether two correctly spelt tokens are the same word (catalogue text
+    /// against lexicon entries): same letters, marks and tone.
+    pub fn same_word(&self, other: &Token) -> bool {
+        self.toned == other.toned
+    }
+
     /// Whether this query token can stand for `other` (a catalogue token):
-    /// same folded letters and, when the query token has diacritics, the same
-    /// diacritics too.
+    /// same folded letters and, when the query token has diacritics, the
+    /// same vowel shapes (â ă ê ô ơ ư). The tone and the stroke of đ are
+    /// not compared: mixing up hỏi and ngã ("sổ đõ") or typing d for đ
+    /// ("dăng ký") are the commonest slips, while a different vowel shape
+    /// ("sơ đồ" against "sổ đỏ") is a different word.
     pub fn compatible(&self, other: &Token) -> bool {
-        self.folded == other.folded && (!self.accented() || self.toned == other.toned)
+        self.folded == other.folded && (!self.accented() || same_shape(&self.toned, &other.toned))
     }
 }
 
@@ -282,6 +291,17 @@ fn canonical_i(mut s: String) -> String {
         s.replace_range(at..at + 1, "i");
     }
     s
+}
+
+/// Whether two `toned` spellings have the same letters and vowel marks,
+/// ignoring the tone digit and the stroke of đ.
+fn same_shape(a: &str, b: &str) -> bool {
+    fn shape(s: &str) -> impl Iterator<Item = char> + '_ {
+        s.chars()
+            .filter(|c| !c.is_ascii_digit())
+            .map(|c| if c == 'đ' { 'd' } else { c })
+    }
+    shape(a).eq(shape(b))
 }
 
 /// "02" and "2" are the same number to a citizen ("mức độ 02" / "mức 2").
@@ -396,7 +416,11 @@ mod tests {
         assert!(q.compatible(&Token::new("số")));
         let q = Token::new("sổ");
         assert!(q.compatible(&Token::new("sổ")));
-        assert!(!q.compatible(&Token::new("số")));
+        assert!(!q.compatible(&Token::new("sơ")));
+        // Tone slips and a missing stroke on đ are forgiven.
+        assert!(Token::new("đõ").compatible(&Token::new("đỏ")));
+        assert!(Token::new("dăng").compatible(&Token::new("đăng")));
+        assert!(!Token::new("đồ").compatible(&Token::new("đỏ")));
     }
 
     #[test]

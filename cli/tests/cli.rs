@@ -1,0 +1,157 @@
+//! The `chatbot` command's contracts, as other tools rely on them.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn chatbot(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chatbot"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chatbot starts");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).expect("stdin written");
+    }
+    drop(input);
+    child.wait_with_output().expect("chatbot finishes")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).expect("UTF-8 output")
+}
+
+#[test]
+fn search_jsonl_should_answer_one_line_per_query_in_order() {
+    let queries = "đăng ký khai sinh\n\ngiá vàng hôm nay\nlam ho chieu o dau\n";
+    let out = chatbot(&["search", "--jsonl"], Some(queries));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 4);
+    for (line, q) in lines.iter().zip(queries.lines()) {
+        assert_eq!(line["query"], q);
+        let outcome = line["outcome"].as_str().expect("outcome");
+        assert!(
+            ["answer", "clarify", "none"].contains(&outcome),
+            "{outcome}"
+        );
+        assert!(line["aspect"].is_null() || line["aspect"].is_string());
+        let results = line["results"].as_array().expect("results");
+        assert!(results.len() <= 5);
+        for r in results {
+            assert!(
+                r["code"].is_string() && r["name"].is_string() && r["score"].is_number(),
+                "{r}"
+            );
+        }
+    }
+    assert_eq!(lines[0]["results"][0]["code"], "1.001193");
+    assert_ne!(lines[2]["outcome"], "answer");
+    assert_eq!(lines[3]["aspect"], "place");
+}
+
+#[test]
+fn ask_should_print_a_reply_in_vietnamese() {
+    let out = chatbot(&["ask", "đăng ký khai sinh cần giấy tờ gì"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let reply = text(&out.stdout);
+    assert!(reply.contains("khai sinh"), "{reply}");
+    assert!(reply.contains("https://dichvucong.gov.vn/"), "{reply}");
+}
+
+#[test]
+fn ask_without_text_should_fail_with_a_message() {
+    let out = chatbot(&["ask"], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("chatbot ask"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn eval_should_exit_non_zero_below_a_floor() {
+    let out = chatbot(
+        &["eval", "data/eval/queries.jsonl", "--min-top1", "1.01"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("overall"));
+    assert!(text(&out.stderr).contains("below the floor"));
+    let out = chatbot(
+        &["eval", "data/eval/queries.jsonl", "--min-top1", "0.1"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn bench_should_run_on_a_tiny_input() {
+    let dir = std::env::temp_dir().join(format!("chatbot-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let q = dir.join("q.txt");
+    std::fs::write(&q, "đăng ký khai sinh\ncap lai cccd\n").unwrap();
+    let out = chatbot(
+        &[
+            "bench",
+            q.to_str().unwrap(),
+            "--repeat",
+            "2",
+            "--builds",
+            "1",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("query p99"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn catalogue_convert_should_convert_real_records_and_report() {
+    let dir = std::env::temp_dir().join(format!("chatbot-convert-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_file = dir.join("procedures.jsonl");
+    let out = chatbot(
+        &[
+            "catalogue",
+            "convert",
+            "shared/tests/fixtures/raw_tricky.jsonl",
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&out_file).unwrap();
+    let procs = chatbot::catalogue::read_jsonl(written.as_bytes()).unwrap();
+    assert_eq!(procs.len(), written.lines().count());
+    assert!(!procs.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn missing_catalogue_should_fail_with_the_path() {
+    let out = chatbot(
+        &[
+            "search",
+            "khai sinh",
+            "--catalogue",
+            "/nonexistent/catalogue.jsonl",
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("/nonexistent/catalogue.jsonl"),
+        "{}",
+        text(&out.stderr)
+    );
+}
