@@ -92,27 +92,27 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
         }
     }
     lat.sort();
-    println!("procedures              {}", procedures.len());
-    println!("catalogue read+parse    {:.1} ms", load.as_secs_f64() * 1e3);
-    println!(
+    crate::say!("procedures              {}", procedures.len());
+    crate::say!("catalogue read+parse    {:.1} ms", load.as_secs_f64() * 1e3);
+    crate::say!(
         "index build (median)    {:.1} ms",
         percentile(&builds, 0.5).as_secs_f64() * 1e3
     );
-    println!(
+    crate::say!(
         "queries timed           {} ({} distinct × {})",
         lat.len(),
         queries.len(),
         a.repeat
     );
-    println!(
+    crate::say!(
         "query p50               {:.1} µs",
         micros(percentile(&lat, 0.5))
     );
-    println!(
+    crate::say!(
         "query p99               {:.1} µs",
         micros(percentile(&lat, 0.99))
     );
-    println!(
+    crate::say!(
         "query max               {:.1} µs",
         micros(lat.last().copied().unwrap_or_default())
     );

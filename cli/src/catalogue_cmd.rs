@@ -23,8 +23,8 @@ pub fn convert(input: &Path, out: &Path) -> Result<ExitCode, Error> {
     // a later scrape diffs line by line.
     procedures.sort_by(|a, b| a.code.cmp(&b.code));
     write_catalogue(out, &procedures)?;
-    println!("{report}");
-    println!("wrote {} procedures to {}", procedures.len(), out.display());
+    crate::say!("{report}");
+    crate::say!("wrote {} procedures to {}", procedures.len(), out.display());
     Ok(if report.rejected.is_empty() {
         ExitCode::SUCCESS
     } else {

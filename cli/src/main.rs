@@ -1,5 +1,24 @@
 //! `chatbot`: the command line of the city's public-service chatbot.
 
+/// Writes a line to stdout, returning the error instead of panicking when
+/// stdout is gone (`chatbot eval … | head`).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// Like [`say!`] without the newline.
+#[macro_export]
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod bench_cmd;
 mod catalogue_cmd;
 mod search_cmd;
@@ -95,6 +114,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`| head`): nothing left to say.
+        Err(chatbot::Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("chatbot: {e}");
             ExitCode::from(2)

@@ -81,7 +81,7 @@ pub fn search(
 ) -> Result<ExitCode, Error> {
     let engine = engine(arg)?;
     if explain {
-        print!("{}", engine.explain(query));
+        crate::say_raw!("{}", engine.explain(query));
         return Ok(ExitCode::SUCCESS);
     }
     let out = io::stdout();
@@ -117,7 +117,7 @@ pub fn ask(arg: &CatalogueArg, text: &str) -> Result<ExitCode, Error> {
     }
     let engine = engine(arg)?;
     let found = engine.search(text);
-    println!("{}", answer::reply(&engine, &found));
+    crate::say!("{}", answer::reply(&engine, &found));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -198,18 +198,19 @@ pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
     let ready = t.elapsed();
     if a.calibrate {
         let c = eval::calibrate(&engine, &lines);
-        println!(
-            "calibrated on {} queries: fit_name_weight {:.2}, min_coverage {:.3}, answer_coverage {:.3}, answer_margin {:.3} (mean utility {:.3}; defaults give {:.3})",
+        crate::say!(
+            "calibrated on {} queries: fit_name_weight {:.2}, min_coverage {:.3}, answer_coverage {:.3}, answer_name_coverage {:.2}, answer_margin {:.3} (mean utility {:.3}; defaults give {:.3})",
             lines.len(),
             c.params.fit_name_weight,
             c.params.min_coverage,
             c.params.answer_coverage,
+            c.params.answer_name_coverage,
             c.params.answer_margin,
             c.utility,
             eval::mean_utility(&engine, &lines),
         );
         let engine = engine.with_params(c.params);
-        print!("{}", eval::evaluate(&engine, &lines).table());
+        crate::say_raw!("{}", eval::evaluate(&engine, &lines).table());
         return Ok(ExitCode::SUCCESS);
     }
     let report = eval::evaluate(&engine, &lines);
@@ -222,7 +223,7 @@ pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
                 .take(3)
                 .map(|h| format!("{} {:.2} {}", h.code, h.score, answer::shorten(&h.name, 60)))
                 .collect();
-            println!(
+            crate::say!(
                 "MISS [{}] {:?} expect={:?} outcome={} aspect={:?} rank={:?} cov={:.2} name={:.2}\n    {}",
                 j.line.slice,
                 j.line.q,
@@ -236,7 +237,7 @@ pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
             );
         }
     }
-    print!("{}", report.table());
+    crate::say_raw!("{}", report.table());
     eprintln!(
         "({} procedures loaded and indexed in {:.1} ms)",
         engine.procedures().len(),

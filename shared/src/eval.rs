@@ -186,11 +186,11 @@ pub fn evaluate(engine: &Engine, lines: &[Labelled]) -> Report {
 fn utility(line: &Labelled, outcome: Outcome, rank: Option<usize>) -> f64 {
     use crate::catalogue::answer::MAX_CHOICES;
     match (line.expect.is_empty(), outcome) {
-        (true, Outcome::Answer) => -3.0,
+        (true, Outcome::Answer) => -4.0,
         (true, Outcome::Clarify) => -0.5,
         (true, Outcome::None) => 1.0,
         (false, Outcome::Answer) if rank == Some(1) => 1.0,
-        (false, Outcome::Answer) => -3.0,
+        (false, Outcome::Answer) => -4.0,
         (false, Outcome::Clarify) if rank.is_some_and(|r| r <= MAX_CHOICES) => 0.5,
         (false, Outcome::Clarify) => -0.5,
         (false, Outcome::None) => -0.25,

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::aspect::Aspect;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use super::index::{Closeness, DocId, Index, TermId, toned_term};
 use super::model::{Level, Procedure, ProcedureCode};
@@ -67,8 +67,12 @@ pub struct Params {
     pub fit_name_weight: f32,
     /// Fit below which nothing is proposed.
     pub min_coverage: f32,
-    /// Coverage from which one procedure may be answered directly.
+    /// Fit from which one procedure may be answered directly.
     pub answer_coverage: f32,
+    /// Share of its name the query must match for a direct answer: a
+    /// query that only brushes a long name ("trợ cấp thất nghiệp" inside
+    /// "Ủy quyền lĩnh thay … trợ cấp thất nghiệp") is not that procedure.
+    pub answer_name_coverage: f32,
     /// Score share the runner-up must stay under for a direct answer.
     pub answer_margin: f32,
 }
@@ -77,7 +81,7 @@ impl Default for Params {
     fn default() -> Self {
         Self {
             filler: 0.15,
-            cue: 0.15,
+            cue: 0.3,
             rewritten: 0.3,
             phonetic: 0.85,
             edit1: 0.75,
@@ -88,10 +92,11 @@ impl Default for Params {
             name_floor: 0.45,
             variant: 0.75,
             central_only: 0.93,
-            fit_name_weight: 0.5,
-            min_coverage: 0.5,
-            answer_coverage: 0.75,
-            answer_margin: 0.9,
+            fit_name_weight: 0.2,
+            min_coverage: 0.45,
+            answer_coverage: 0.6,
+            answer_name_coverage: 0.0,
+            answer_margin: 0.825,
         }
     }
 }
@@ -166,6 +171,8 @@ struct Unit {
     role: Role,
     /// Typo candidates (folded) with their weights.
     alts: Vec<(String, f32)>,
+    /// A bare syllable taken for filler that may be a word of a procedure.
+    ambiguous: bool,
 }
 
 /// How the query was read.
@@ -310,21 +317,18 @@ impl Engine {
                     token: typed[i].clone(),
                     role: Role::Content,
                     alts: Vec::new(),
+                    ambiguous: false,
                 });
                 i += 1;
                 continue;
             }
             let span = &typed[i..i + longest];
             if n_cue == longest {
-                if let Some((_, a)) = cue
-                    && !r.aspects.contains(a)
-                {
-                    r.aspects.push(*a);
-                }
                 r.units.extend(span.iter().map(|t| Unit {
                     token: t.clone(),
                     role: Role::Cue,
                     alts: Vec::new(),
+                    ambiguous: false,
                 }));
             } else if n_rw == longest {
                 let targets = rewrite.map(|(_, t)| t).unwrap_or_default();
@@ -335,33 +339,60 @@ impl Engine {
                             token: t.clone(),
                             role: Role::Content,
                             alts: Vec::new(),
+                            ambiguous: false,
                         }));
                     } else {
                         r.side.push((target.clone(), 1.0));
                     }
                 }
             } else {
-                // One syllable typed without diacritics reads as filler
-                // only when it does not pair with a neighbour the way the
-                // catalogue writes: "to cao" is tố cáo, not tớ cao.
-                let pairs = |a: &Token, b: &Token| self.index.known_bigram(&a.folded, &b.folded);
-                let t = &typed[i];
-                let content = longest == 1
-                    && !t.accented()
-                    && (i.checked_sub(1).is_some_and(|j| pairs(&typed[j], t))
-                        || typed.get(i + 1).is_some_and(|n| pairs(t, n)));
-                let role = if content { Role::Content } else { Role::Filler };
+                // One syllable typed without diacritics may be filler or
+                // a word of the procedure ("to cao" is tố cáo, not tớ
+                // cao): decided once typos are repaired.
+                let ambiguous = longest == 1 && !typed[i].accented();
                 r.units.extend(span.iter().map(|t| Unit {
                     token: t.clone(),
-                    role,
+                    role: Role::Filler,
                     alts: Vec::new(),
+                    ambiguous,
                 }));
             }
             i += longest;
         }
         self.repair_typos(&mut r.units);
+        self.settle_ambiguous(&mut r.units);
+        r.aspects = self.lexicon.aspects_in(&typed);
         r.typed = typed;
         r
+    }
+
+    /// A bare syllable read as filler becomes content when it pairs with a
+    /// neighbour (or a neighbour's typo candidate) the way the catalogue
+    /// writes.
+    fn settle_ambiguous(&self, units: &mut [Unit]) {
+        let ix = &self.index;
+        for i in 0..units.len() {
+            if !units[i].ambiguous {
+                continue;
+            }
+            let word = units[i].token.folded.as_str();
+            let spellings = |u: &Unit| -> Vec<String> {
+                std::iter::once(u.token.folded.clone())
+                    .chain(u.alts.iter().map(|(a, _)| a.clone()))
+                    .collect()
+            };
+            let before = i
+                .checked_sub(1)
+                .map(|j| spellings(&units[j]))
+                .unwrap_or_default();
+            let after = units.get(i + 1).map(spellings).unwrap_or_default();
+            let pairs = before.iter().any(|b| ix.known_bigram(b, word))
+                || after.iter().any(|a| ix.known_bigram(word, a));
+            if pairs {
+                units[i].role = Role::Content;
+                units[i].ambiguous = false;
+            }
+        }
     }
 
     fn closeness_weight(&self, c: Closeness) -> f32 {
@@ -386,7 +417,11 @@ impl Engine {
                 continue;
             }
             let word = units[i].token.folded.clone();
-            let content = |j: usize| units.get(j).filter(|u| u.role == Role::Content);
+            let content = |j: usize| {
+                units
+                    .get(j)
+                    .filter(|u| u.role == Role::Content || u.ambiguous)
+            };
             let prev = i
                 .checked_sub(1)
                 .and_then(content)
@@ -573,10 +608,12 @@ impl Engine {
             })
             .map(|(i, _)| i as u16)
             .collect();
-        let query_terms: FxHashSet<TermId> = terms
+        // Filler and cue words do not count as naming a procedure; typo
+        // candidates count with their (lower) weight.
+        let query_terms: FxHashMap<TermId, f32> = terms
             .iter()
-            .filter(|(_, w)| *w >= 0.5)
-            .map(|(id, _)| *id)
+            .filter(|(_, w)| *w >= 0.4)
+            .map(|&(id, w)| (id, w.min(1.0)))
             .collect();
         let mut finals: Vec<(DocId, f32, f32)> = cands
             .into_iter()
@@ -586,8 +623,8 @@ impl Engine {
                 for &t in &info.name_terms {
                     let idf = ix.idf(t);
                     den += idf;
-                    if query_terms.contains(&t) {
-                        num += idf;
+                    if let Some(w) = query_terms.get(&t) {
+                        num += idf * w;
                     }
                 }
                 let name_cov = if den > 0.0 { num / den } else { 0.0 };
@@ -597,7 +634,7 @@ impl Engine {
                     let asked = if mark.context.is_empty() {
                         contains_phrase(&r.typed, phrase) || units_contain(&r.units, phrase)
                     } else {
-                        mark.context.iter().any(|t| query_terms.contains(t))
+                        mark.context.iter().any(|t| query_terms.contains_key(t))
                     };
                     if !asked {
                         s *= p.variant;
@@ -675,7 +712,10 @@ pub fn decide(p: &Params, hits: &[Hit]) -> Outcome {
         return Outcome::None;
     }
     let runner_up = hits.get(1).map_or(0.0, |h| h.score);
-    if fit >= p.answer_coverage && runner_up < top.score * p.answer_margin {
+    if fit >= p.answer_coverage
+        && top.name_coverage >= p.answer_name_coverage
+        && runner_up < top.score * p.answer_margin
+    {
         Outcome::Answer
     } else {
         Outcome::Clarify

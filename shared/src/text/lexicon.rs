@@ -49,17 +49,38 @@ impl Sources<'static> {
 #[derive(Debug, Clone)]
 pub struct PhraseTable<V> {
     by_first: HashMap<String, Vec<(Vec<Token>, V)>>,
+    /// Whether a syllable typed with diacritics must carry the entry's
+    /// tone too. Short function words differ by tone alone ("đâu"/"đầu",
+    /// "bạn"/"bản"), so filler and cue tables are strict; citizens' names
+    /// for procedures are matched forgiving tone slips ("sổ đõ").
+    strict: bool,
 }
 
 impl<V> Default for PhraseTable<V> {
     fn default() -> Self {
         Self {
             by_first: HashMap::new(),
+            strict: false,
         }
     }
 }
 
 impl<V> PhraseTable<V> {
+    fn strict() -> Self {
+        Self {
+            by_first: HashMap::new(),
+            strict: true,
+        }
+    }
+
+    fn matches(&self, q: &Token, p: &Token) -> bool {
+        if self.strict {
+            q.folded == p.folded && (!q.accented() || q.same_word(p))
+        } else {
+            q.compatible(p)
+        }
+    }
+
     fn insert(&mut self, phrase: Vec<Token>, value: V) {
         let Some(first) = phrase.first() else { return };
         let list = self.by_first.entry(first.folded.clone()).or_default();
@@ -83,7 +104,7 @@ impl<V> PhraseTable<V> {
             let Some(window) = query.get(at..at + n) else {
                 continue;
             };
-            if !window.iter().zip(phrase).all(|(q, p)| q.compatible(p)) {
+            if !window.iter().zip(phrase).all(|(q, p)| self.matches(q, p)) {
                 continue;
             }
             let exact = window
@@ -98,6 +119,38 @@ impl<V> PhraseTable<V> {
         best.map(|(n, _, v)| (n, v))
     }
 
+    /// Like [`Self::longest_at`], but query words for which `skip` holds
+    /// may come between the words of a phrase. Returns how many query
+    /// words the match spans.
+    pub fn longest_at_skipping(
+        &self,
+        query: &[Token],
+        at: usize,
+        skip: impl Fn(&Token) -> bool,
+    ) -> Option<(usize, &V)> {
+        let first = query.get(at)?;
+        let list = self.by_first.get(&first.folded)?;
+        let mut best: Option<(usize, usize, &V)> = None;
+        for (phrase, value) in list {
+            let mut q = at;
+            let mut matched = 0;
+            while matched < phrase.len() && q < query.len() {
+                if self.matches(&query[q], &phrase[matched]) {
+                    matched += 1;
+                    q += 1;
+                } else if matched > 0 && skip(&query[q]) {
+                    q += 1;
+                } else {
+                    break;
+                }
+            }
+            if matched == phrase.len() && best.is_none_or(|(len, _, _)| phrase.len() > len) {
+                best = Some((phrase.len(), q - at, value));
+            }
+        }
+        best.map(|(_, span, v)| (span, v))
+    }
+
     /// Every value whose phrase starts at `query[at]` with the longest
     /// matching length (several targets of one ambiguous abbreviation).
     pub fn all_longest_at(&self, query: &[Token], at: usize) -> Option<(usize, Vec<&V>)> {
@@ -106,7 +159,7 @@ impl<V> PhraseTable<V> {
         let window = &query[at..at + n];
         let values = list
             .iter()
-            .filter(|(p, _)| p.len() == n && window.iter().zip(p).all(|(q, p)| q.compatible(p)))
+            .filter(|(p, _)| p.len() == n && window.iter().zip(p).all(|(q, p)| self.matches(q, p)))
             .map(|(_, v)| v)
             .collect();
         Some((n, values))
@@ -132,6 +185,9 @@ pub struct Lexicon {
     pub filler: PhraseTable<()>,
     /// Variant markers, as phrases.
     pub variants: Vec<Vec<Token>>,
+    /// One-word filler ("thì", "là", "ạ"): cues are also looked for with
+    /// these left out, so that "ai thì được" reads as "ai được".
+    pub glue: Vec<Token>,
 }
 
 /// Non-comment, non-blank lines with their 1-based numbers, split on tabs.
@@ -183,7 +239,11 @@ impl Lexicon {
     }
 
     pub fn parse(src: Sources<'_>) -> Result<Self, Error> {
-        let mut lex = Lexicon::default();
+        let mut lex = Lexicon {
+            aspects: PhraseTable::strict(),
+            filler: PhraseTable::strict(),
+            ..Lexicon::default()
+        };
         for (line, cols) in rows(src.chat) {
             let (from, to) = pair("chat.tsv", line, &cols)?;
             let from = phrase("chat.tsv", line, from)?;
@@ -217,7 +277,42 @@ impl Lexicon {
         for (line, cols) in rows(src.variants) {
             lex.variants.push(phrase("variants.tsv", line, cols[0])?);
         }
+        lex.glue = lex
+            .filler
+            .by_first
+            .values()
+            .flatten()
+            .filter_map(|(p, _)| match p.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            })
+            .collect();
         Ok(lex)
+    }
+
+    /// The aspects asked for, in the order the query asks them. Glue
+    /// words may stand between the words of a cue ("ai thì được" reads as
+    /// "ai được").
+    pub fn aspects_in(&self, query: &[Token]) -> Vec<Aspect> {
+        let is_glue = |t: &Token| {
+            self.glue
+                .iter()
+                .any(|g| g.folded == t.folded && (!t.accented() || g.same_word(t)))
+        };
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < query.len() {
+            match self.aspects.longest_at_skipping(query, i, is_glue) {
+                Some((n, a)) => {
+                    if !out.contains(a) {
+                        out.push(*a);
+                    }
+                    i += n;
+                }
+                None => i += 1,
+            }
+        }
+        out
     }
 
     /// Applies chat spelling: each token typed exactly as a `chat.tsv`
