@@ -11,6 +11,8 @@ use crate::text::{Token, tokens};
 
 /// BM25 saturation.
 const K1: f32 = 1.2;
+/// Terms in more than 1/DENSE_FROM of the documents get a dense row.
+const DENSE_FROM: usize = 10;
 
 /// The indexed fields of a procedure, with their weight and length
 /// normalisation. Names carry the meaning; results ("Giấy khai sinh",
@@ -80,6 +82,11 @@ pub struct Posting {
 pub struct Index {
     terms: FxHashMap<String, TermId>,
     postings: Vec<Vec<Posting>>,
+    /// For terms in many documents, the saturated tf of every document in
+    /// one dense row: adding a row is a vectorised loop, far cheaper than
+    /// scattering a thousand postings. Indexed by term id; `None` for
+    /// sparse terms.
+    dense: Vec<Option<Box<[f32]>>>,
     idf: Vec<f32>,
     pub docs: Vec<DocInfo>,
     /// The largest idf: what an unknown word is worth.
@@ -95,12 +102,12 @@ pub struct Index {
     /// (folded unigram, folded unigram) → bigram term, for the pairs that
     /// occur in the catalogue.
     pairs: FxHashMap<(TermId, TermId), TermId>,
-    /// Per unigram term: the vocab positions of the syllables that follow
-    /// it somewhere in the catalogue, and of those that precede it.
-    succ: FxHashMap<TermId, Vec<u32>>,
-    pred: FxHashMap<TermId, Vec<u32>>,
-    /// Per vocab position: its phonetic key.
-    vocab_key: Vec<String>,
+    /// Per vocab position: the known syllables one edit or one spelling
+    /// confusion away, computed once so that checking a known word against
+    /// its neighbours costs a few lookups.
+    neighbours: Vec<Vec<(u32, Closeness)>>,
+    /// Unigram term → vocab position.
+    vocab_of: FxHashMap<TermId, u32>,
 }
 
 /// Level phrases inside names ("(thực hiện tại cấp tỉnh)", "cấp xã") say
@@ -234,6 +241,38 @@ pub fn edit_distance(a: &str, b: &str, max: usize) -> usize {
         rows.rotate_left(1);
     }
     usize::from(rows[1][lb]).min(max + 1)
+}
+
+/// Whether two different words are one insertion, deletion, substitution
+/// or adjacent transposition apart, in one pass without a distance table.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b || a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    // Common prefix and suffix; what is left must be one edit.
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suf = a[pre..]
+        .iter()
+        .rev()
+        .zip(b[pre..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (ra, rb) = (&a[pre..a.len() - suf], &b[pre..b.len() - suf]);
+    match (ra.len(), rb.len()) {
+        (1, 1) | (0, 1) | (1, 0) => {
+            std::str::from_utf8(ra).is_ok() && std::str::from_utf8(rb).is_ok()
+        }
+        (2, 2) => ra[0] == rb[1] && ra[1] == rb[0],
+        // A multi-byte character changed: fall back to the exact measure.
+        _ => {
+            edit_distance(
+                std::str::from_utf8(a).unwrap_or_default(),
+                std::str::from_utf8(b).unwrap_or_default(),
+                1,
+            ) == 1
+        }
+    }
 }
 
 fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
@@ -490,25 +529,15 @@ impl Index {
         for list in deletes.values_mut() {
             list.dedup();
         }
-        let vocab_key = vocab.iter().map(|(w, _)| phonetic_key(w)).collect();
-        let pos_of: FxHashMap<TermId, u32> = vocab
+        let vocab_of: FxHashMap<TermId, u32> = vocab
             .iter()
             .enumerate()
             .map(|(i, (_, id))| (*id, i as u32))
             .collect();
-        let mut succ: FxHashMap<TermId, Vec<u32>> = FxHashMap::default();
-        let mut pred: FxHashMap<TermId, Vec<u32>> = FxHashMap::default();
-        for &(a, b) in pairs.keys() {
-            if let Some(&pb) = pos_of.get(&b) {
-                succ.entry(a).or_default().push(pb);
-            }
-            if let Some(&pa) = pos_of.get(&a) {
-                pred.entry(b).or_default().push(pa);
-            }
-        }
-        Index {
+        let mut index = Index {
             terms: b.terms,
-            postings,
+            postings: Vec::new(),
+            dense: Vec::new(),
             idf,
             docs,
             max_idf,
@@ -516,10 +545,32 @@ impl Index {
             deletes,
             phonetic,
             pairs,
-            succ,
-            pred,
-            vocab_key,
-        }
+            neighbours: Vec::new(),
+            vocab_of,
+        };
+        index.neighbours = (0..index.vocab.len())
+            .map(|pos| {
+                let word = index.vocab[pos].0.as_str();
+                index.near(word, 1, |id| postings[id as usize].len())
+            })
+            .collect();
+        // A row costs n/8 vector adds against one scattered add per
+        // posting: worth it from about a tenth of the documents.
+        let dense = postings
+            .iter()
+            .map(|list: &Vec<Posting>| {
+                (list.len() * DENSE_FROM > n.max(1)).then(|| {
+                    let mut row = vec![0f32; n].into_boxed_slice();
+                    for p in list {
+                        row[p.doc as usize] = p.sat;
+                    }
+                    row
+                })
+            })
+            .collect();
+        index.postings = postings;
+        index.dense = dense;
+        index
     }
 
     pub fn len(&self) -> usize {
@@ -540,6 +591,25 @@ impl Index {
 
     pub fn postings(&self, id: TermId) -> &[Posting] {
         &self.postings[id as usize]
+    }
+
+    /// Adds `weight` × the saturated tf of term `id` to every document's
+    /// score.
+    pub fn accumulate(&self, id: TermId, weight: f32, scores: &mut [f32]) {
+        match &self.dense[id as usize] {
+            Some(row) => {
+                for (s, r) in scores.iter_mut().zip(row.iter()) {
+                    *s += weight * r;
+                }
+            }
+            None => {
+                for post in &self.postings[id as usize] {
+                    if let Some(s) = scores.get_mut(post.doc as usize) {
+                        *s += weight * post.sat;
+                    }
+                }
+            }
+        }
     }
 
     /// Whether `doc` has `term` in any field.
@@ -578,54 +648,44 @@ impl Index {
         prev: Option<&str>,
         next: Option<&str>,
     ) -> Vec<(String, Closeness)> {
-        let key = phonetic_key(typed);
-        let mut out: Vec<(u32, Closeness)> = Vec::new();
-        let lists = [
-            prev.and_then(|p| self.term(p))
-                .and_then(|id| self.succ.get(&id)),
-            next.and_then(|n| self.term(n))
-                .and_then(|id| self.pred.get(&id)),
-        ];
-        for list in lists.into_iter().flatten() {
-            for &pos in list {
-                let word = self.vocab[pos as usize].0.as_str();
-                if word == typed || out.iter().any(|(p, _)| *p == pos) {
-                    continue;
-                }
-                let c = if self.vocab_key[pos as usize] == key {
-                    Closeness::Phonetic
-                } else if typed.len() >= 2
-                    && word.len().abs_diff(typed.len()) <= 2
-                    && edit_distance(typed, word, 1) == 1
-                {
-                    Closeness::Edit1
-                } else {
-                    continue;
-                };
-                out.push((pos, c));
-            }
-        }
-        let mut named: Vec<(&str, Closeness, usize)> = out
-            .into_iter()
-            .map(|(pos, c)| {
-                let (word, id) = &self.vocab[pos as usize];
-                (word.as_str(), c, self.postings[*id as usize].len())
+        let (prev, next) = (
+            prev.and_then(|p| self.term(p)),
+            next.and_then(|n| self.term(n)),
+        );
+        let Some(&pos) = self.term(typed).and_then(|id| self.vocab_of.get(&id)) else {
+            return Vec::new();
+        };
+        self.neighbours[pos as usize]
+            .iter()
+            .filter(|(n, _)| {
+                let w = self.vocab[*n as usize].1;
+                prev.is_some_and(|p| self.pairs.contains_key(&(p, w)))
+                    || next.is_some_and(|x| self.pairs.contains_key(&(w, x)))
             })
-            .collect();
-        named.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
-        named
-            .into_iter()
-            .map(|(w, c, _)| (w.to_owned(), c))
+            .map(|&(n, c)| (self.vocab[n as usize].0.clone(), c))
             .collect()
     }
 
     /// Known syllables a citizen may have meant by `typed` (folded), closest
     /// first; `typed` itself is never among them. Short syllables only get
     /// phonetic and one-edit candidates: two edits on three letters reach
-    /// almost anything.
-    /// `max_edits` caps the edit distance further (a known word typed in
-    /// place of another is rarely two edits away).
+    /// almost anything. `max_edits` caps the edit distance further (a known
+    /// word typed in place of another is rarely two edits away).
     pub fn typo_candidates(&self, typed: &str, max_edits: usize) -> Vec<(String, Closeness)> {
+        self.near(typed, max_edits, |id| self.postings[id as usize].len())
+            .into_iter()
+            .map(|(pos, c)| (self.vocab[pos as usize].0.clone(), c))
+            .collect()
+    }
+
+    /// Vocab positions near `typed`, closest first, then the more common
+    /// (`df` tells how common a term is).
+    fn near(
+        &self,
+        typed: &str,
+        max_edits: usize,
+        df: impl Fn(TermId) -> usize,
+    ) -> Vec<(u32, Closeness)> {
         let len = typed.chars().count();
         if len < 2 {
             return Vec::new();
@@ -644,7 +704,14 @@ impl Index {
         let mut probe = |key: &str| {
             if let Some(list) = self.deletes.get(key) {
                 for &pos in list {
-                    match edit_distance(typed, &self.vocab[pos as usize].0, max) {
+                    let word = &self.vocab[pos as usize].0;
+                    if max == 1 {
+                        if within_one_edit(typed, word) {
+                            push(pos, Closeness::Edit1);
+                        }
+                        continue;
+                    }
+                    match edit_distance(typed, word, max) {
                         1 => push(pos, Closeness::Edit1),
                         2 => push(pos, Closeness::Edit2),
                         _ => {}
@@ -671,21 +738,15 @@ impl Index {
                 }
             }
         }
-        let mut named: Vec<(&str, Closeness, usize)> = out
+        // Lexicon-only words have no postings: nothing to find with them.
+        let mut named: Vec<(u32, Closeness, usize)> = out
             .into_iter()
-            .map(|(pos, c)| {
-                let (word, id) = &self.vocab[pos as usize];
-                (word.as_str(), c, self.postings[*id as usize].len())
-            })
-            // Lexicon-only words have no postings: nothing to find with them.
-            .filter(|(w, _, df)| *w != typed && *df > 0)
+            .filter(|(pos, _)| self.vocab[*pos as usize].0 != typed)
+            .map(|(pos, c)| (pos, c, df(self.vocab[pos as usize].1)))
+            .filter(|(_, _, df)| *df > 0)
             .collect();
-        // Closest first; among equals, the more common word.
-        named.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
-        named
-            .into_iter()
-            .map(|(w, c, _)| (w.to_owned(), c))
-            .collect()
+        named.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+        named.into_iter().map(|(pos, c, _)| (pos, c)).collect()
     }
 }
 
@@ -703,6 +764,20 @@ mod tests {
         assert_eq!(edit_distance("abc", "abc", 2), 0);
         assert_eq!(edit_distance("", "ab", 2), 2);
         assert_eq!(edit_distance("khai", "xyz", 2), 3);
+    }
+
+    #[test]
+    fn within_one_edit_agrees_with_the_edit_distance() {
+        let words = [
+            "chiu", "chieu", "cuoi", "cuoc", "thuogn", "thuong", "tru", "chu", "ab", "ba", "abc",
+            "xyz", "đăng", "dang", "đang", "a", "",
+        ];
+        for a in words {
+            for b in words {
+                let expected = a != b && edit_distance(a, b, 1) == 1;
+                assert_eq!(within_one_edit(a, b), expected, "{a} {b}");
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap;
 
 use super::index::{Closeness, DocId, Index, TermId, toned_term};
 use super::model::{Level, Procedure, ProcedureCode};
-use crate::text::lexicon::{Lexicon, contains_phrase};
+use crate::text::lexicon::Lexicon;
 use crate::text::{Token, normalize, split};
 
 /// At most this many syllables of a message are read: no procedure name
@@ -560,14 +560,22 @@ impl Engine {
     }
 
     fn rank(&self, r: &Reading, terms: &[(TermId, f32)]) -> Vec<Hit> {
+        // One score buffer per thread, reused: a fresh zeroed allocation per
+        // query costs more than the scoring of rare terms.
+        thread_local! {
+            static SCORES: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        SCORES.with_borrow_mut(|scores| self.rank_with(r, terms, scores))
+    }
+
+    fn rank_with(&self, r: &Reading, terms: &[(TermId, f32)], scores: &mut Vec<f32>) -> Vec<Hit> {
         let ix = &self.index;
         let p = &self.params;
-        let mut scores = vec![0f32; ix.len()];
+        scores.clear();
+        scores.resize(ix.len(), 0.0);
         for &(id, w) in terms {
             let wi = w * ix.idf(id);
-            for post in ix.postings(id) {
-                scores[post.doc as usize] += wi * post.sat;
-            }
+            ix.accumulate(id, wi, scores);
         }
         // The priors below multiply a score by at least ~0.3 (a name the
         // query barely covers, a variant marker, a central-only level), so a
@@ -583,7 +591,7 @@ impl Engine {
                 .filter(|(_, s)| **s >= floor)
                 .map(|(d, s)| (d as DocId, *s)),
         );
-        const POOL: usize = 64;
+        const POOL: usize = 32;
         if cands.len() > POOL {
             cands.select_nth_unstable_by(POOL - 1, |a, b| b.1.total_cmp(&a.1));
             cands.truncate(POOL);
@@ -591,23 +599,12 @@ impl Engine {
         // Variant markers the query itself carries ("lưu động", "cấp
         // lại"): a procedure without them fits it less, just as one with a
         // marker the query lacks.
-        let asked_markers: Vec<u16> = self
-            .lexicon
-            .variants
-            .iter()
-            .enumerate()
-            // A lone syllable must be spelt exactly, tone included: "lai"
-            // typed bare is lại, lái or lai, and "lái" is not "lại".
-            .filter(|(_, m)| match m.as_slice() {
-                [one] => r
-                    .typed
-                    .iter()
-                    .chain(r.units.iter().map(|u| &u.token))
-                    .any(|t| t.same_word(one)),
-                _ => contains_phrase(&r.typed, m) || units_contain(&r.units, m),
-            })
-            .map(|(i, _)| i as u16)
-            .collect();
+        let mut asked_markers: Vec<u16> = Vec::new();
+        let unit_tokens: Vec<Token> = r.units.iter().map(|u| u.token.clone()).collect();
+        self.lexicon.markers_in(
+            [r.typed.as_slice(), unit_tokens.as_slice()],
+            &mut asked_markers,
+        );
         // Filler and cue words do not count as naming a procedure; typo
         // candidates count with their (lower) weight.
         let query_terms: FxHashMap<TermId, f32> = terms
@@ -630,9 +627,8 @@ impl Engine {
                 let name_cov = if den > 0.0 { num / den } else { 0.0 };
                 let mut s = raw * (p.name_floor + (1.0 - p.name_floor) * name_cov);
                 for mark in &info.variants {
-                    let phrase = &self.lexicon.variants[mark.marker as usize];
                     let asked = if mark.context.is_empty() {
-                        contains_phrase(&r.typed, phrase) || units_contain(&r.units, phrase)
+                        asked_markers.contains(&mark.marker)
                     } else {
                         mark.context.iter().any(|t| query_terms.contains_key(t))
                     };
@@ -720,13 +716,6 @@ pub fn decide(p: &Params, hits: &[Hit]) -> Outcome {
     } else {
         Outcome::Clarify
     }
-}
-
-/// Whether the searched units contain `phrase`.
-fn units_contain(units: &[Unit], phrase: &[Token]) -> bool {
-    units
-        .windows(phrase.len())
-        .any(|w| w.iter().zip(phrase).all(|(u, v)| u.token.compatible(v)))
 }
 
 /// How close to citizens the nearest level of a procedure is.

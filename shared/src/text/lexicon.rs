@@ -16,6 +16,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::{Token, tokens};
 use crate::Error;
 use crate::catalogue::Aspect;
@@ -44,11 +46,20 @@ impl Sources<'static> {
     };
 }
 
-/// Phrases keyed by the folded spelling of their first token, longest first,
-/// so that the longest phrase starting at a position wins.
+/// Phrases indexed by the folded spelling of their first token (and of
+/// their first two, so that a lookup only meets the few phrases that can
+/// match), longest first, so that the longest phrase starting at a position
+/// wins.
 #[derive(Debug, Clone)]
 pub struct PhraseTable<V> {
-    by_first: HashMap<String, Vec<(Vec<Token>, V)>>,
+    entries: Vec<(Vec<Token>, V)>,
+    /// First folded syllable → entries, longest first.
+    by_first: FxHashMap<String, Vec<u32>>,
+    /// First → second folded syllable → entries of two or more syllables,
+    /// longest first.
+    by_pair: FxHashMap<String, FxHashMap<String, Vec<u32>>>,
+    /// First folded syllable → one-syllable entries.
+    single: FxHashMap<String, Vec<u32>>,
     /// Whether a syllable typed with diacritics must carry the entry's
     /// tone too. Short function words differ by tone alone ("đâu"/"đầu",
     /// "bạn"/"bản"), so filler and cue tables are strict; citizens' names
@@ -59,7 +70,10 @@ pub struct PhraseTable<V> {
 impl<V> Default for PhraseTable<V> {
     fn default() -> Self {
         Self {
-            by_first: HashMap::new(),
+            entries: Vec::new(),
+            by_first: FxHashMap::default(),
+            by_pair: FxHashMap::default(),
+            single: FxHashMap::default(),
             strict: false,
         }
     }
@@ -68,8 +82,8 @@ impl<V> Default for PhraseTable<V> {
 impl<V> PhraseTable<V> {
     fn strict() -> Self {
         Self {
-            by_first: HashMap::new(),
             strict: true,
+            ..Self::default()
         }
     }
 
@@ -82,21 +96,66 @@ impl<V> PhraseTable<V> {
     }
 
     fn insert(&mut self, phrase: Vec<Token>, value: V) {
-        let Some(first) = phrase.first() else { return };
-        let list = self.by_first.entry(first.folded.clone()).or_default();
-        list.push((phrase, value));
-        // Stable, so entries of equal length keep file order.
-        list.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        let (Some(first), second) = (phrase.first(), phrase.get(1)) else {
+            return;
+        };
+        let id = self.entries.len() as u32;
+        let (first, second) = (first.folded.clone(), second.map(|t| t.folded.clone()));
+        let len = phrase.len();
+        self.entries.push((phrase, value));
+        // Stable sorts, so entries of equal length keep file order.
+        let entries = &self.entries;
+        let by_len = |list: &mut Vec<u32>| {
+            list.sort_by_key(|&i| std::cmp::Reverse(entries[i as usize].0.len()))
+        };
+        let list = self.by_first.entry(first.clone()).or_default();
+        list.push(id);
+        by_len(list);
+        match second {
+            Some(second) => {
+                let list = self
+                    .by_pair
+                    .entry(first)
+                    .or_default()
+                    .entry(second)
+                    .or_default();
+                list.push(id);
+                by_len(list);
+            }
+            None => self.single.entry(first).or_default().push(id),
+        }
+        debug_assert!(len > 0);
+    }
+
+    /// The entries that can start at `query[at]`, longest first.
+    fn candidates<'a>(
+        &'a self,
+        query: &[Token],
+        at: usize,
+    ) -> impl Iterator<Item = &'a (Vec<Token>, V)> + 'a {
+        let first = query.get(at).map(|t| t.folded.as_str());
+        let second = query.get(at + 1).map(|t| t.folded.as_str());
+        let pairs = first
+            .zip(second)
+            .and_then(|(f, s)| self.by_pair.get(f)?.get(s))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let singles = first
+            .and_then(|f| self.single.get(f))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        pairs
+            .iter()
+            .chain(singles)
+            .map(|&i| &self.entries[i as usize])
     }
 
     /// The longest phrase that starts at `query[at]`, with its length.
     /// Among phrases of equal length, a spelling whose diacritics agree
     /// with the query's wins over one that merely folds alike.
     pub fn longest_at(&self, query: &[Token], at: usize) -> Option<(usize, &V)> {
-        let first = query.get(at)?;
-        let list = self.by_first.get(&first.folded)?;
         let mut best: Option<(usize, usize, &V)> = None;
-        for (phrase, value) in list {
+        for (phrase, value) in self.candidates(query, at) {
             let n = phrase.len();
             if best.is_some_and(|(len, _, _)| len > n) {
                 break;
@@ -131,7 +190,7 @@ impl<V> PhraseTable<V> {
         let first = query.get(at)?;
         let list = self.by_first.get(&first.folded)?;
         let mut best: Option<(usize, usize, &V)> = None;
-        for (phrase, value) in list {
+        for (phrase, value) in list.iter().map(|&i| &self.entries[i as usize]) {
             let mut q = at;
             let mut matched = 0;
             while matched < phrase.len() && q < query.len() {
@@ -155,10 +214,9 @@ impl<V> PhraseTable<V> {
     /// matching length (several targets of one ambiguous abbreviation).
     pub fn all_longest_at(&self, query: &[Token], at: usize) -> Option<(usize, Vec<&V>)> {
         let (n, _) = self.longest_at(query, at)?;
-        let list = self.by_first.get(&query[at].folded)?;
         let window = &query[at..at + n];
-        let values = list
-            .iter()
+        let values = self
+            .candidates(query, at)
             .filter(|(p, _)| p.len() == n && window.iter().zip(p).all(|(q, p)| self.matches(q, p)))
             .map(|(_, v)| v)
             .collect();
@@ -166,11 +224,11 @@ impl<V> PhraseTable<V> {
     }
 
     pub fn len(&self) -> usize {
-        self.by_first.values().map(Vec::len).sum()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_first.is_empty()
+        self.entries.is_empty()
     }
 }
 
@@ -185,6 +243,8 @@ pub struct Lexicon {
     pub filler: PhraseTable<()>,
     /// Variant markers, as phrases.
     pub variants: Vec<Vec<Token>>,
+    /// First folded syllable of a variant marker → its indices.
+    variant_index: FxHashMap<String, Vec<u16>>,
     /// One-word filler ("thì", "là", "ạ"): cues are also looked for with
     /// these left out, so that "ai thì được" reads as "ai được".
     pub glue: Vec<Token>,
@@ -275,13 +335,18 @@ impl Lexicon {
             lex.filler.insert(phrase("filler.txt", line, cols[0])?, ());
         }
         for (line, cols) in rows(src.variants) {
-            lex.variants.push(phrase("variants.tsv", line, cols[0])?);
+            let m = phrase("variants.tsv", line, cols[0])?;
+            let at = lex.variants.len() as u16;
+            lex.variant_index
+                .entry(m[0].folded.clone())
+                .or_default()
+                .push(at);
+            lex.variants.push(m);
         }
         lex.glue = lex
             .filler
-            .by_first
-            .values()
-            .flatten()
+            .entries
+            .iter()
             .filter_map(|(p, _)| match p.as_slice() {
                 [one] => Some(one.clone()),
                 _ => None,
@@ -313,6 +378,31 @@ impl Lexicon {
             }
         }
         out
+    }
+
+    /// The variant markers that occur in `text`. A lone syllable must be
+    /// spelt exactly, tone included ("lai" typed bare is lại, lái or lai);
+    /// longer markers match as phrases do.
+    pub fn markers_in<'a>(&self, text: impl IntoIterator<Item = &'a [Token]>, out: &mut Vec<u16>) {
+        for text in text {
+            for at in 0..text.len() {
+                let Some(list) = self.variant_index.get(&text[at].folded) else {
+                    continue;
+                };
+                for &m in list {
+                    let phrase = &self.variants[m as usize];
+                    let found = match phrase.as_slice() {
+                        [one] => text[at].same_word(one),
+                        _ => text
+                            .get(at..at + phrase.len())
+                            .is_some_and(|w| w.iter().zip(phrase).all(|(a, b)| a.compatible(b))),
+                    };
+                    if found && !out.contains(&m) {
+                        out.push(m);
+                    }
+                }
+            }
+        }
     }
 
     /// Applies chat spelling: each token typed exactly as a `chat.tsv`
