@@ -24,6 +24,9 @@ pub struct BenchArgs {
     /// How many times each query is run after the warm-up.
     #[arg(long, default_value_t = 200)]
     repeat: usize,
+    /// List this many of the slowest queries with their mean latency.
+    #[arg(long, default_value_t = 0)]
+    slowest: usize,
     /// How many times the index is built (the median is reported).
     #[arg(long, default_value_t = 5)]
     builds: usize,
@@ -84,11 +87,14 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
         black_box(engine.search(q));
     }
     let mut lat = Vec::with_capacity(queries.len() * a.repeat);
+    let mut per_query = vec![Duration::ZERO; queries.len()];
     for _ in 0..a.repeat {
-        for q in &queries {
+        for (i, q) in queries.iter().enumerate() {
             let t = Instant::now();
             black_box(engine.search(black_box(q)));
-            lat.push(t.elapsed());
+            let d = t.elapsed();
+            per_query[i] += d;
+            lat.push(d);
         }
     }
     lat.sort();
@@ -116,5 +122,16 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
         "query max               {:.1} µs",
         micros(lat.last().copied().unwrap_or_default())
     );
+    if a.slowest > 0 {
+        let mut order: Vec<usize> = (0..queries.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(per_query[i]));
+        for &i in order.iter().take(a.slowest) {
+            crate::say!(
+                "slow query  {:>7.1} µs mean  {}",
+                micros(per_query[i]) / a.repeat.max(1) as f64,
+                queries[i]
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

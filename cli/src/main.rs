@@ -1,5 +1,10 @@
 //! `chatbot`: the command line of the city's public-service chatbot.
 
+// Answering a message allocates many short strings (syllables, spellings):
+// mimalloc serves them markedly faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Writes a line to stdout, returning the error instead of panicking when
 /// stdout is gone (`chatbot eval … | head`).
 #[macro_export]

@@ -97,6 +97,8 @@ pub struct Index {
     /// One-deletion dictionary: a syllable with one letter removed → vocab
     /// positions of the syllables it came from (and each syllable itself).
     deletes: FxHashMap<String, Vec<u32>>,
+    /// Vocab word → its position.
+    exact: FxHashMap<String, u32>,
     /// Phonetic key → vocab positions.
     phonetic: FxHashMap<String, Vec<u32>>,
     /// (folded unigram, folded unigram) → bigram term, for the pairs that
@@ -510,6 +512,7 @@ impl Index {
         let max_idf = (1.0 + (n as f32 + 0.5) / 0.5).ln();
         let mut vocab = Vec::new();
         let mut deletes: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        let mut exact: FxHashMap<String, u32> = FxHashMap::default();
         let mut phonetic: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let mut words: Vec<(&String, &TermId)> = b
             .terms
@@ -520,7 +523,7 @@ impl Index {
         for (word, &id) in words {
             let pos = vocab.len() as u32;
             vocab.push((word.clone(), id));
-            deletes.entry(word.clone()).or_default().push(pos);
+            exact.insert(word.clone(), pos);
             for del in deletions(word) {
                 deletes.entry(del).or_default().push(pos);
             }
@@ -543,6 +546,7 @@ impl Index {
             max_idf,
             vocab,
             deletes,
+            exact,
             phonetic,
             pairs,
             neighbours: Vec::new(),
@@ -701,40 +705,46 @@ impl Index {
                 push(pos, Closeness::Phonetic);
             }
         }
-        let mut probe = |key: &str| {
-            if let Some(list) = self.deletes.get(key) {
-                for &pos in list {
-                    let word = &self.vocab[pos as usize].0;
-                    if max == 1 {
-                        if within_one_edit(typed, word) {
-                            push(pos, Closeness::Edit1);
-                        }
-                        continue;
-                    }
-                    match edit_distance(typed, word, max) {
-                        1 => push(pos, Closeness::Edit1),
-                        2 => push(pos, Closeness::Edit2),
-                        _ => {}
-                    }
-                }
+        // Symmetric deletion: a word and the typed syllable within two
+        // edits share a spelling with at most one letter removed from each
+        // (or two from the typed one), and how they share it tells the
+        // distance, so no distance table is needed.
+        if let Some(list) = self.deletes.get(typed) {
+            // The word has one letter more.
+            for &pos in list {
+                push(pos, Closeness::Edit1);
             }
-        };
-        probe(typed);
-        // Deletions are spelled into one reused buffer; probing a key twice
-        // is harmless (`push` keeps the closest).
+        }
         let mut one = String::with_capacity(typed.len());
         let mut two = String::with_capacity(typed.len());
         for (i, c) in typed.char_indices() {
             one.clear();
             one.push_str(&typed[..i]);
             one.push_str(&typed[i + c.len_utf8()..]);
-            probe(&one);
+            if let Some(&pos) = self.exact.get(one.as_str()) {
+                // The typed syllable has one letter more.
+                push(pos, Closeness::Edit1);
+            }
+            if let Some(list) = self.deletes.get(one.as_str()) {
+                // Same length: one substitution or transposition, or two
+                // edits.
+                for &pos in list {
+                    if within_one_edit(typed, &self.vocab[pos as usize].0) {
+                        push(pos, Closeness::Edit1);
+                    } else if max >= 2 {
+                        push(pos, Closeness::Edit2);
+                    }
+                }
+            }
             if max >= 2 {
                 for (k, d) in one.char_indices() {
                     two.clear();
                     two.push_str(&one[..k]);
                     two.push_str(&one[k + d.len_utf8()..]);
-                    probe(&two);
+                    if let Some(&pos) = self.exact.get(two.as_str()) {
+                        // The typed syllable has two letters more.
+                        push(pos, Closeness::Edit2);
+                    }
                 }
             }
         }

@@ -435,6 +435,13 @@ impl Engine {
             if known && (prev.is_none() && next.is_none() || pairs_ok(&word)) {
                 continue;
             }
+            // A word typed with its diacritics that the catalogue spells
+            // exactly so was meant: citizens' own phrasing ("giá đất mặt
+            // tiền") pairs words the catalogue never pairs.
+            if known && units[i].token.accented() && ix.term(&toned_term(&units[i].token)).is_some()
+            {
+                continue;
+            }
             let mut alts = Vec::new();
             if known {
                 // A real syllable is only replaced by one that fits its
@@ -600,11 +607,10 @@ impl Engine {
         // lại"): a procedure without them fits it less, just as one with a
         // marker the query lacks.
         let mut asked_markers: Vec<u16> = Vec::new();
-        let unit_tokens: Vec<Token> = r.units.iter().map(|u| u.token.clone()).collect();
-        self.lexicon.markers_in(
-            [r.typed.as_slice(), unit_tokens.as_slice()],
-            &mut asked_markers,
-        );
+        let typed: Vec<&Token> = r.typed.iter().collect();
+        let units: Vec<&Token> = r.units.iter().map(|u| &u.token).collect();
+        self.lexicon
+            .markers_in(&[&typed, &units], &mut asked_markers);
         // Filler and cue words do not count as naming a procedure; typo
         // candidates count with their (lower) weight.
         let query_terms: FxHashMap<TermId, f32> = terms

@@ -383,19 +383,19 @@ impl Lexicon {
     /// The variant markers that occur in `text`. A lone syllable must be
     /// spelt exactly, tone included ("lai" typed bare is lại, lái or lai);
     /// longer markers match as phrases do.
-    pub fn markers_in<'a>(&self, text: impl IntoIterator<Item = &'a [Token]>, out: &mut Vec<u16>) {
-        for text in text {
+    pub fn markers_in<T: std::borrow::Borrow<Token>>(&self, texts: &[&[T]], out: &mut Vec<u16>) {
+        for &text in texts {
             for at in 0..text.len() {
-                let Some(list) = self.variant_index.get(&text[at].folded) else {
+                let Some(list) = self.variant_index.get(&text[at].borrow().folded) else {
                     continue;
                 };
                 for &m in list {
                     let phrase = &self.variants[m as usize];
                     let found = match phrase.as_slice() {
-                        [one] => text[at].same_word(one),
-                        _ => text
-                            .get(at..at + phrase.len())
-                            .is_some_and(|w| w.iter().zip(phrase).all(|(a, b)| a.compatible(b))),
+                        [one] => text[at].borrow().same_word(one),
+                        _ => text.get(at..at + phrase.len()).is_some_and(|w| {
+                            w.iter().zip(phrase).all(|(a, b)| a.borrow().compatible(b))
+                        }),
                     };
                     if found && !out.contains(&m) {
                         out.push(m);
