@@ -1,1 +1,43 @@
-//! Helpers shared by the cross-crate tests.
+//! Helpers shared by the cross-crate tests: the project's own data, loaded
+//! once per test binary.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use chatbot::catalogue::{self, Engine, Procedure};
+use chatbot::eval::{self, Labelled};
+use chatbot::text::lexicon::Lexicon;
+use flate2::read::MultiGzDecoder;
+
+/// The project's top folder.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The catalogue the project ships (`data/procedures.jsonl.gz`).
+pub fn procedures() -> Vec<Procedure> {
+    let f = File::open(root().join("data/procedures.jsonl.gz"))
+        .expect("the shipped catalogue is readable");
+    catalogue::read_jsonl(BufReader::new(MultiGzDecoder::new(f)))
+        .expect("the shipped catalogue parses")
+}
+
+/// The engine over the shipped catalogue and lexicon, built once.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        Engine::new(
+            procedures(),
+            Lexicon::embedded().expect("the shipped lexicon parses"),
+        )
+    })
+}
+
+/// The team's labelled queries (`data/eval/queries.jsonl`).
+pub fn labelled() -> Vec<Labelled> {
+    let f = File::open(root().join("data/eval/queries.jsonl"))
+        .expect("the labelled queries are readable");
+    eval::read_labelled(BufReader::new(f)).expect("the labelled queries parse")
+}
