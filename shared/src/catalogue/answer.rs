@@ -12,6 +12,31 @@ use super::model::{Channel, Duration, DurationUnit, Fee, Procedure};
 const EXCERPT: usize = 480;
 /// At most this many items of a list (documents, steps, legal documents).
 const MAX_ITEMS: usize = 8;
+/// Characters a list may take, so that a whole answer stays well inside a
+/// chat message (Messenger and Zalo allow 2,000).
+const LIST_BUDGET: usize = 1_300;
+/// Characters of a procedure name used as a heading.
+const TITLE: usize = 160;
+
+/// The characters each of `total` list items may take within
+/// [`LIST_BUDGET`].
+fn share(total: usize) -> usize {
+    (LIST_BUDGET / total.clamp(1, MAX_ITEMS)).max(60)
+}
+
+/// A procedure's name as a heading: some names run to hundreds of
+/// characters of legal wording.
+fn title(p: &Procedure) -> String {
+    shorten(&p.name, TITLE)
+}
+
+/// A list item without the bullet the portal's text sometimes starts with
+/// ("- Giấy chứng sinh", "+ Tờ khai").
+fn item(s: &str) -> &str {
+    s.trim()
+        .trim_start_matches(['-', '+', '*', '•', '–'])
+        .trim_start()
+}
 
 /// Cuts `s` to at most `max` characters at a word boundary, marking the cut.
 pub fn shorten(s: &str, max: usize) -> String {
@@ -112,8 +137,13 @@ fn place(p: &Procedure) -> String {
     } else {
         agencies.join(", ")
     };
-    if !p.agencies.address.is_empty() {
-        let _ = write!(s, " — {}", shorten(&p.agencies.address, 160));
+    let address = p.agencies.address.trim();
+    if !address.is_empty()
+        && !agencies
+            .iter()
+            .any(|a| crate::text::folded_key(a) == crate::text::folded_key(address))
+    {
+        let _ = write!(s, " — {}", shorten(address, 160));
     }
     s
 }
@@ -132,7 +162,7 @@ fn channels_line(p: &Procedure) -> String {
 /// The compact summary shown when a procedure is answered.
 pub fn summary(p: &Procedure) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{}", p.name);
+    let _ = writeln!(s, "{}", shorten(&p.name, 2 * TITLE));
     let _ = writeln!(s, "• Nơi nộp: {}", place(p));
     let _ = writeln!(
         s,
@@ -150,6 +180,8 @@ pub fn summary(p: &Procedure) -> String {
     s
 }
 
+/// A numbered list of at most [`MAX_ITEMS`] items; callers cut each item
+/// to its [`share`] of the budget.
 fn numbered(items: impl Iterator<Item = String>, total: usize) -> String {
     let mut s = String::new();
     for (i, item) in items.take(MAX_ITEMS).enumerate() {
@@ -171,14 +203,26 @@ pub fn aspect(p: &Procedure, a: Aspect) -> String {
                 let _ = writeln!(
                     s,
                     "Hồ sơ của thủ tục «{}»: Cổng Dịch vụ công chưa liệt kê thành phần hồ sơ.",
-                    p.name
+                    title(p)
                 );
             } else {
-                let _ = writeln!(s, "Hồ sơ cần nộp cho thủ tục «{}»:", p.name);
+                let _ = writeln!(s, "Hồ sơ cần nộp cho thủ tục «{}»:", title(p));
+                let mut docs: Vec<&super::model::Document> =
+                    p.documents.iter().flat_map(|g| &g.documents).collect();
+                // What everybody brings first (forms, then papers with a
+                // count), what only some cases need ("Trường hợp…", "Nếu…")
+                // last; the portal lists them in no useful order.
+                docs.sort_by_key(|d| {
+                    let key = crate::text::folded_key(item(&d.name));
+                    let conditional = ["truong hop", "neu ", "doi voi truong hop"]
+                        .iter()
+                        .any(|p| key.starts_with(p));
+                    (conditional, d.forms.is_empty(), d.quantity.is_none())
+                });
                 let mut items = Vec::new();
-                for g in &p.documents {
-                    for d in &g.documents {
-                        let mut item = shorten(&d.name, 200);
+                {
+                    for d in docs {
+                        let mut item = shorten(item(&d.name), share(total));
                         if let Some(q) = d.quantity {
                             match (q.originals, q.copies) {
                                 (0, 0) => {}
@@ -209,7 +253,7 @@ pub fn aspect(p: &Procedure, a: Aspect) -> String {
             let _ = writeln!(
                 s,
                 "Thời hạn giải quyết «{}»: {}.",
-                p.name,
+                title(p),
                 per_channel(p, |c| format_duration(&c.time))
             );
             if let Some(d) = p
@@ -225,12 +269,12 @@ pub fn aspect(p: &Procedure, a: Aspect) -> String {
             let _ = writeln!(
                 s,
                 "Lệ phí «{}»: {}.",
-                p.name,
+                title(p),
                 per_channel(p, |c| format_fee(&c.fee))
             );
         }
         Aspect::Place => {
-            let _ = writeln!(s, "Nơi nộp hồ sơ «{}»: {}.", p.name, place(p));
+            let _ = writeln!(s, "Nơi nộp hồ sơ «{}»: {}.", title(p), place(p));
             let chans = channels_line(p);
             if !chans.is_empty() {
                 let _ = writeln!(s, "Cách nộp: {chans}.");
@@ -241,24 +285,30 @@ pub fn aspect(p: &Procedure, a: Aspect) -> String {
                 let _ = writeln!(
                     s,
                     "Cổng Dịch vụ công chưa mô tả trình tự của thủ tục «{}».",
-                    p.name
+                    title(p)
                 );
             } else {
-                let _ = writeln!(s, "Trình tự thực hiện «{}»:", p.name);
+                let _ = writeln!(s, "Trình tự thực hiện «{}»:", title(p));
                 s.push_str(&numbered(
-                    p.steps.iter().map(|st| shorten(st, 240)),
+                    p.steps
+                        .iter()
+                        .map(|st| shorten(item(st), share(p.steps.len()))),
                     p.steps.len(),
                 ));
             }
         }
         Aspect::Conditions => {
             if p.conditions.trim().is_empty() {
-                let _ = writeln!(s, "Thủ tục «{}» không có yêu cầu, điều kiện riêng.", p.name);
+                let _ = writeln!(
+                    s,
+                    "Thủ tục «{}» không có yêu cầu, điều kiện riêng.",
+                    title(p)
+                );
             } else {
                 let _ = writeln!(
                     s,
                     "Điều kiện của thủ tục «{}»:\n{}",
-                    p.name,
+                    title(p),
                     shorten(&p.conditions, EXCERPT)
                 );
             }
@@ -268,15 +318,19 @@ pub fn aspect(p: &Procedure, a: Aspect) -> String {
                 let _ = writeln!(
                     s,
                     "Cổng Dịch vụ công chưa ghi căn cứ pháp lý của thủ tục «{}».",
-                    p.name
+                    title(p)
                 );
             } else {
-                let _ = writeln!(s, "Căn cứ pháp lý của thủ tục «{}»:", p.name);
+                let _ = writeln!(s, "Căn cứ pháp lý của thủ tục «{}»:", title(p));
                 let items = p.legal_basis.iter().map(|l| {
                     if l.number.is_empty() || l.title.contains(&l.number) {
-                        shorten(&l.title, 160)
+                        shorten(&l.title, share(p.legal_basis.len()))
                     } else {
-                        format!("{} ({})", shorten(&l.title, 140), l.number)
+                        format!(
+                            "{} ({})",
+                            shorten(&l.title, share(p.legal_basis.len()).saturating_sub(24)),
+                            l.number
+                        )
                     }
                 });
                 s.push_str(&numbered(items, p.legal_basis.len()));
@@ -287,14 +341,14 @@ pub fn aspect(p: &Procedure, a: Aspect) -> String {
                 let _ = writeln!(
                     s,
                     "Anh/Chị có thể nộp hồ sơ «{}» trực tuyến trên Cổng Dịch vụ công quốc gia, thời hạn {}.",
-                    p.name,
+                    title(p),
                     per_channel(p, |c| format_duration(&c.time))
                 );
             } else {
                 let _ = writeln!(
                     s,
                     "Thủ tục «{}» hiện chưa nộp trực tuyến được; Anh/Chị nộp theo cách: {}.",
-                    p.name,
+                    title(p),
                     channels_line(p)
                 );
             }
@@ -304,12 +358,14 @@ pub fn aspect(p: &Procedure, a: Aspect) -> String {
                 let _ = writeln!(
                     s,
                     "Cổng Dịch vụ công chưa ghi kết quả của thủ tục «{}».",
-                    p.name
+                    title(p)
                 );
             } else {
-                let _ = writeln!(s, "Kết quả của thủ tục «{}»:", p.name);
+                let _ = writeln!(s, "Kết quả của thủ tục «{}»:", title(p));
                 s.push_str(&numbered(
-                    p.results.iter().map(|r| shorten(r, 200)),
+                    p.results
+                        .iter()
+                        .map(|r| shorten(item(r), share(p.results.len()))),
                     p.results.len(),
                 ));
             }
@@ -321,15 +377,18 @@ pub fn aspect(p: &Procedure, a: Aspect) -> String {
                 let _ = writeln!(
                     s,
                     "Thủ tục «{}» không có mẫu đơn, tờ khai đính kèm trên Cổng Dịch vụ công.",
-                    p.name
+                    title(p)
                 );
             } else {
                 let _ = writeln!(
                     s,
                     "Mẫu đơn, tờ khai của thủ tục «{}» (tải tại liên kết bên dưới):",
-                    p.name
+                    title(p)
                 );
-                s.push_str(&numbered(forms.iter().map(|f| f.to_string()), forms.len()));
+                s.push_str(&numbered(
+                    forms.iter().map(|f| shorten(f, share(forms.len()))),
+                    forms.len(),
+                ));
             }
         }
     }

@@ -105,9 +105,9 @@ pub struct Index {
     /// occur in the catalogue.
     pairs: FxHashMap<(TermId, TermId), TermId>,
     /// Per vocab position: the known syllables one edit or one spelling
-    /// confusion away, computed once so that checking a known word against
-    /// its neighbours costs a few lookups.
-    neighbours: Vec<Vec<(u32, Closeness)>>,
+    /// confusion away, computed on first use and kept, so that checking a
+    /// known word against its neighbours costs a few lookups.
+    neighbours: Vec<std::sync::OnceLock<Vec<(u32, Closeness)>>>,
     /// Unigram term → vocab position.
     vocab_of: FxHashMap<TermId, u32>,
 }
@@ -326,15 +326,23 @@ impl Builder {
 /// catalogue repeats a few thousand syllables hundreds of thousands of
 /// times.
 #[derive(Default)]
-struct Syllables {
+struct Syllables<'a> {
     ids: FxHashMap<String, u32>,
     tokens: Vec<Token>,
+    /// Whole texts already tokenised: fields and agencies repeat across
+    /// thousands of procedures.
+    texts: FxHashMap<&'a str, Vec<u32>>,
 }
 
-impl Syllables {
-    fn ids(&mut self, s: &str) -> Vec<u32> {
+impl<'a> Syllables<'a> {
+    fn ids(&mut self, s: &'a str) -> Vec<u32> {
+        if let Some(ids) = self.texts.get(s) {
+            return ids.clone();
+        }
         let n = crate::text::normalize(s);
-        crate::text::split(&n).map(|w| self.id(w)).collect()
+        let ids: Vec<u32> = crate::text::split(&n).map(|w| self.id(w)).collect();
+        self.texts.insert(s, ids.clone());
+        ids
     }
 
     fn id(&mut self, w: &str) -> u32 {
@@ -348,7 +356,7 @@ impl Syllables {
     }
 
     /// The indexed name: level phrases and a leading "thủ tục" removed.
-    fn name(&mut self, name: &str) -> Vec<u32> {
+    fn name(&mut self, name: &'a str) -> Vec<u32> {
         let ids = self.ids(name);
         let toks: Vec<&Token> = ids.iter().map(|&i| &self.tokens[i as usize]).collect();
         strip_levels(&toks).into_iter().map(|k| ids[k]).collect()
@@ -553,10 +561,7 @@ impl Index {
             vocab_of,
         };
         index.neighbours = (0..index.vocab.len())
-            .map(|pos| {
-                let word = index.vocab[pos].0.as_str();
-                index.near(word, 1, |id| postings[id as usize].len())
-            })
+            .map(|_| std::sync::OnceLock::new())
             .collect();
         // A row costs n/8 vector adds against one scattered add per
         // posting: worth it from about a tenth of the documents.
@@ -660,6 +665,11 @@ impl Index {
             return Vec::new();
         };
         self.neighbours[pos as usize]
+            .get_or_init(|| {
+                self.near(&self.vocab[pos as usize].0, 1, |id| {
+                    self.postings[id as usize].len()
+                })
+            })
             .iter()
             .filter(|(n, _)| {
                 let w = self.vocab[*n as usize].1;
