@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chatbot::catalogue::{self, Engine, Procedure};
 use chatbot::eval::{self, Labelled};
@@ -25,13 +25,13 @@ pub fn procedures() -> Vec<Procedure> {
 }
 
 /// The engine over the shipped catalogue and lexicon, built once.
-pub fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
+pub fn engine() -> &'static Arc<Engine> {
+    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        Engine::new(
+        Arc::new(Engine::new(
             procedures(),
             Lexicon::embedded().expect("the shipped lexicon parses"),
-        )
+        ))
     })
 }
 

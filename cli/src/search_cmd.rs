@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use chatbot::Error;
 use chatbot::catalogue::{self, Engine, Found, answer};
+use chatbot::dialogue::{Dialogue, Incoming, State, Texts};
 use chatbot::eval::{self, Report};
 use chatbot::text::lexicon::Lexicon;
 use clap::Args;
@@ -115,9 +116,19 @@ pub fn ask(arg: &CatalogueArg, text: &str) -> Result<ExitCode, Error> {
             "give the message to answer, e.g. chatbot ask \"làm hộ chiếu ở đâu\"",
         )));
     }
-    let engine = engine(arg)?;
-    let found = engine.search(text);
-    crate::say!("{}", answer::reply(&engine, &found));
+    let dialogue = Dialogue::new(std::sync::Arc::new(engine(arg)?), Texts::default());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let turn = dialogue.respond(
+        &State::new(now),
+        &Incoming::Text(text.to_owned()),
+        None,
+        now,
+    );
+    if let Some(reply) = turn.reply {
+        crate::say!("{}", reply.render_plain());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

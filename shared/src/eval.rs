@@ -328,6 +328,7 @@ mod tests {
                     doc: 0,
                 })
                 .collect(),
+            content_words: 1,
         }
     }
 

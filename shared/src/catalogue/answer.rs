@@ -175,8 +175,7 @@ pub fn summary(p: &Procedure) -> String {
     } else {
         "không nộp trực tuyến được"
     };
-    let _ = writeln!(s, "• Trực tuyến: {online}");
-    let _ = write!(s, "Chi tiết: {}", p.url);
+    let _ = write!(s, "• Trực tuyến: {online}");
     s
 }
 
@@ -392,36 +391,8 @@ pub fn aspect(p: &Procedure, a: Aspect) -> String {
             }
         }
     }
-    let _ = write!(s, "Chi tiết: {}", p.url);
+    s.truncate(s.trim_end().len());
     s
-}
-
-/// The hotline citizens can always fall back on.
-pub const HOTLINE: &str = "1022 (0236 1022)";
-
-/// The whole reply to a search, as a citizen reads it in a plain-text chat.
-pub fn reply(engine: &super::Engine, found: &super::Found) -> String {
-    use super::Outcome;
-    let top = found.hits.first().and_then(|h| engine.procedure(&h.code));
-    match (found.outcome, top) {
-        (Outcome::Answer, Some(p)) => match found.aspect {
-            Some(a) => aspect(p, a),
-            None => summary(p),
-        },
-        (Outcome::Clarify, Some(_)) => {
-            let mut s = String::from("Anh/Chị muốn hỏi thủ tục nào sau đây?\n");
-            for (i, h) in found.hits.iter().take(MAX_CHOICES).enumerate() {
-                let _ = writeln!(s, "{}. {}", i + 1, shorten(&h.name, 120));
-            }
-            s.push_str("Anh/Chị trả lời bằng số thứ tự, hoặc nói rõ hơn giúp tôi.");
-            s
-        }
-        _ => format!(
-            "Xin lỗi Anh/Chị, tôi chưa tìm được thủ tục phù hợp với câu hỏi này. \
-             Anh/Chị thử diễn đạt lại (ví dụ: \"đăng ký khai sinh cần giấy tờ gì\"), \
-             hoặc gọi Tổng đài {HOTLINE} để được hỗ trợ."
-        ),
-    }
 }
 
 /// How many candidates a clarifying question offers.

@@ -38,6 +38,13 @@ impl ProcedureCode {
     }
 }
 
+impl std::str::FromStr for ProcedureCode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::parse(s)
+    }
+}
+
 impl TryFrom<String> for ProcedureCode {
     type Error = Error;
     fn try_from(s: String) -> Result<Self, Error> {

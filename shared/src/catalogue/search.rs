@@ -22,6 +22,7 @@ use super::index::{Closeness, DocId, Index, TermId, toned_term};
 use super::model::{Level, Procedure, ProcedureCode};
 use crate::text::lexicon::Lexicon;
 use crate::text::{Token, normalize, split};
+use unicode_normalization::char::is_combining_mark;
 
 /// At most this many syllables of a message are read: no procedure name
 /// needs more, and it bounds the work per message.
@@ -155,6 +156,11 @@ pub struct Found {
     pub outcome: Outcome,
     pub aspect: Option<Aspect>,
     pub hits: Vec<Hit>,
+    /// How many words of the query could name a procedure (neither filler
+    /// nor aspect cue): none means the query only asks for an aspect
+    /// ("còn lệ phí thì sao?") of whatever was discussed.
+    #[serde(skip)]
+    pub content_words: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,10 +249,16 @@ impl Engine {
         let terms = self.terms(&reading);
         let hits = self.rank(&reading, &terms);
         let outcome = decide(&self.params, &hits);
+        let content_words = reading
+            .units
+            .iter()
+            .filter(|u| u.role == Role::Content)
+            .count();
         Found {
             outcome,
             aspect,
             hits,
+            content_words,
         }
     }
 
@@ -284,6 +296,39 @@ impl Engine {
             );
         }
         s
+    }
+
+    /// The text reduced to what may be kept of an unanswered question
+    /// without keeping a name, a phone number or a dossier code: words the
+    /// catalogue knows stay (lower case), numbers become `#`, and unknown
+    /// words and capitalised words inside a sentence (names) become `…`.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out: Vec<String> = Vec::new();
+        let mut sentence_start = true;
+        for raw in text.split_whitespace().take(MAX_QUERY_TOKENS) {
+            let ends_sentence = raw.ends_with(['.', '?', '!']);
+            let word: String = raw
+                .chars()
+                .filter(|c| c.is_alphanumeric() || is_combining_mark(*c))
+                .collect();
+            if word.is_empty() {
+                continue;
+            }
+            let capital = word.chars().next().is_some_and(char::is_uppercase);
+            let t = Token::new(&normalize(&word));
+            let kept = if word.chars().any(|c| c.is_numeric()) {
+                "#".to_owned()
+            } else if capital && !sentence_start {
+                "…".to_owned()
+            } else if self.index.known(&t.folded) {
+                t.text
+            } else {
+                "…".to_owned()
+            };
+            out.push(kept);
+            sentence_start = ends_sentence;
+        }
+        out.join(" ")
     }
 
     /// The aspect asked for, if any, without searching (for follow-ups such
@@ -798,6 +843,7 @@ mod tests {
                 aspects: "bao lâu\ttime\nmất bao lâu\ttime\ncần giấy tờ gì\tdocuments\ngiấy tờ gì\tdocuments\nlệ phí\tfee\n",
                 filler: "cho em hỏi\nthủ tục\nlàm\n",
                 variants: "có yếu tố nước ngoài\nlưu động\nlại\n",
+                intents: "",
             })
             .unwrap();
             Engine::new(procs, lex)

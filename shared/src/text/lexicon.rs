@@ -21,6 +21,7 @@ use rustc_hash::FxHashMap;
 use super::{Token, tokens};
 use crate::Error;
 use crate::catalogue::Aspect;
+use crate::lookup::NoticeKind;
 
 /// The text of every lexicon file, as shipped in `data/lexicon/`.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +32,7 @@ pub struct Sources<'a> {
     pub aspects: &'a str,
     pub filler: &'a str,
     pub variants: &'a str,
+    pub intents: &'a str,
 }
 
 impl Sources<'static> {
@@ -43,6 +45,7 @@ impl Sources<'static> {
         aspects: include_str!("../../../data/lexicon/aspects.tsv"),
         filler: include_str!("../../../data/lexicon/filler.txt"),
         variants: include_str!("../../../data/lexicon/variants.tsv"),
+        intents: include_str!("../../../data/lexicon/intents.tsv"),
     };
 }
 
@@ -232,6 +235,38 @@ impl<V> PhraseTable<V> {
     }
 }
 
+/// What a message is about, besides procedures (see `intents.tsv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    Greeting,
+    Menu,
+    Thanks,
+    Handover,
+    BackToBot,
+    Bus,
+    Notices(NoticeKind),
+}
+
+impl Intent {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "greeting" => Self::Greeting,
+            "menu" => Self::Menu,
+            "thanks" => Self::Thanks,
+            "handover" => Self::Handover,
+            "back_to_bot" => Self::BackToBot,
+            "bus" => Self::Bus,
+            _ => Self::Notices(NoticeKind::parse(s.strip_prefix("notices:")?)?),
+        })
+    }
+
+    /// Whether the phrase must be the whole message (filler aside) rather
+    /// than anywhere in it.
+    pub fn whole_message(self) -> bool {
+        matches!(self, Self::Greeting | Self::Menu | Self::Thanks)
+    }
+}
+
 /// The parsed lexicon.
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
@@ -245,6 +280,8 @@ pub struct Lexicon {
     pub variants: Vec<Vec<Token>>,
     /// First folded syllable of a variant marker → its indices.
     variant_index: FxHashMap<String, Vec<u16>>,
+    /// Phrases that say what a message is about besides procedures.
+    pub intents: Vec<(Vec<Token>, Intent)>,
     /// One-word filler ("thì", "là", "ạ"): cues are also looked for with
     /// these left out, so that "ai thì được" reads as "ai được".
     pub glue: Vec<Token>,
@@ -343,6 +380,12 @@ impl Lexicon {
                 .push(at);
             lex.variants.push(m);
         }
+        for (line, cols) in rows(src.intents) {
+            let (p, intent) = pair("intents.tsv", line, &cols)?;
+            let intent = Intent::parse(intent)
+                .ok_or_else(|| err("intents.tsv", line, format!("unknown intent {intent:?}")))?;
+            lex.intents.push((phrase("intents.tsv", line, p)?, intent));
+        }
         lex.glue = lex
             .filler
             .entries
@@ -378,6 +421,41 @@ impl Lexicon {
             }
         }
         out
+    }
+
+    /// The intents whose phrase occurs in `text`, with where the phrase
+    /// starts and how long it is. One-syllable phrases must be spelt
+    /// exactly (tone included); longer ones match like filler does.
+    pub fn intents_in(&self, text: &[Token]) -> Vec<(usize, usize, Intent)> {
+        let mut out = Vec::new();
+        for at in 0..text.len() {
+            for (phrase, intent) in &self.intents {
+                let Some(window) = text.get(at..at + phrase.len()) else {
+                    continue;
+                };
+                let hit = match phrase.as_slice() {
+                    [one] => {
+                        window[0].same_word(one)
+                            || (!one.accented() && window[0].folded == one.folded)
+                    }
+                    _ => window
+                        .iter()
+                        .zip(phrase)
+                        .all(|(q, p)| q.folded == p.folded && (!q.accented() || q.same_word(p))),
+                };
+                if hit {
+                    out.push((at, phrase.len(), *intent));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `t` is filler (one-word filler, strictly).
+    pub fn is_glue(&self, t: &Token) -> bool {
+        self.glue
+            .iter()
+            .any(|g| g.folded == t.folded && (!t.accented() || g.same_word(t)))
     }
 
     /// The variant markers that occur in `text`. A lone syllable must be
@@ -439,6 +517,7 @@ mod tests {
             aspects: "bao lâu\ttime\nmất bao lâu\ttime\nbao nhiêu tiền\tfee\n",
             filler: "cho em hỏi\nạ\n",
             variants: "lưu động\nyếu tố nước ngoài\n",
+            intents: "xin chào\tgreeting\nbão\tnotices:storm\n",
         })
         .unwrap()
     }
@@ -480,6 +559,7 @@ mod tests {
             aspects: "",
             filler: "",
             variants: "",
+            intents: "",
         })
         .unwrap_err()
         .to_string();
@@ -498,6 +578,7 @@ mod tests {
             aspects: "bao lâu\tduration\n",
             filler: "",
             variants: "",
+            intents: "",
         });
         assert!(e.is_err());
     }

@@ -1,0 +1,128 @@
+//! In-memory implementations of the storage ports: the embedded default for
+//! the local run and the reference the DynamoDB store is tested against.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{
+    ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier, ProcessedEvents,
+    StoreError,
+};
+use crate::dialogue::State;
+
+fn poisoned<T>(_: T) -> StoreError {
+    StoreError::Unavailable("memory store lock poisoned".into())
+}
+
+/// Conversations in a map.
+#[derive(Debug, Default)]
+pub struct MemoryConversations {
+    states: Mutex<HashMap<String, State>>,
+}
+
+#[async_trait]
+impl ConversationStore for MemoryConversations {
+    async fn load(&self, key: &ConversationKey, now: i64) -> Result<Option<State>, StoreError> {
+        let states = self.states.lock().map_err(poisoned)?;
+        Ok(states
+            .get(&key.storage_key())
+            .filter(|s| s.expires_at > now)
+            .cloned())
+    }
+
+    async fn save(
+        &self,
+        key: &ConversationKey,
+        state: &State,
+        expected: u64,
+    ) -> Result<(), StoreError> {
+        let mut states = self.states.lock().map_err(poisoned)?;
+        let stored = states.get(&key.storage_key()).map_or(0, |s| s.version);
+        if stored != expected {
+            return Err(StoreError::Conflict);
+        }
+        let mut saved = state.clone();
+        saved.version = expected + 1;
+        states.insert(key.storage_key(), saved);
+        Ok(())
+    }
+
+    async fn delete(&self, key: &ConversationKey) -> Result<(), StoreError> {
+        self.states
+            .lock()
+            .map_err(poisoned)?
+            .remove(&key.storage_key());
+        Ok(())
+    }
+}
+
+/// Processed event ids with their expiry.
+#[derive(Debug, Default)]
+pub struct MemoryProcessedEvents {
+    seen: Mutex<HashMap<String, i64>>,
+}
+
+impl MemoryProcessedEvents {
+    /// Drops expired ids (TTL deletion is lazy in DynamoDB too).
+    pub fn purge(&self, now: i64) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.retain(|_, exp| *exp > now);
+        }
+    }
+}
+
+#[async_trait]
+impl ProcessedEvents for MemoryProcessedEvents {
+    async fn first_seen(&self, event_id: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let mut seen = self.seen.lock().map_err(poisoned)?;
+        match seen.get(event_id) {
+            Some(_) => Ok(false),
+            None => {
+                seen.insert(event_id.to_owned(), expires_at);
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// Events kept in order.
+#[derive(Debug, Default)]
+pub struct MemoryEventLog {
+    events: Mutex<Vec<Event>>,
+}
+
+impl MemoryEventLog {
+    pub fn events(&self) -> Vec<Event> {
+        self.events.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl EventLog for MemoryEventLog {
+    async fn record(&self, event: Event) -> Result<(), StoreError> {
+        self.events.lock().map_err(poisoned)?.push(event);
+        Ok(())
+    }
+}
+
+/// Remembers which conversations asked for a human (tests, local run).
+#[derive(Debug, Default)]
+pub struct MemoryNotifier {
+    notified: Mutex<Vec<ConversationKey>>,
+}
+
+impl MemoryNotifier {
+    pub fn notified(&self) -> Vec<ConversationKey> {
+        self.notified.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl OperatorNotifier for MemoryNotifier {
+    async fn notify(&self, key: &ConversationKey, _at: i64) -> Result<(), StoreError> {
+        self.notified.lock().map_err(poisoned)?.push(key.clone());
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! Storage ports: small traits the service talks to, implemented in memory
+//! here ([`memory`]) and on DynamoDB by the deployed functions.
+//!
+//! Nothing stored here holds message text: conversations keep codes and
+//! choices, events keep redacted queries (known words only).
+
+pub mod memory;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::ProcedureCode;
+use crate::dialogue::State;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    /// Someone else saved a newer version first (optimistic concurrency):
+    /// load again and retry.
+    #[error("the conversation changed meanwhile (version conflict)")]
+    Conflict,
+    /// The store could not be reached or refused the call.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Which conversation: the channel and the citizen's id on it (a page-scoped
+/// or app-scoped id, or the web widget's random session id).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConversationKey {
+    pub channel: Channel,
+    pub user: String,
+}
+
+impl ConversationKey {
+    pub fn new(channel: Channel, user: impl Into<String>) -> Self {
+        Self {
+            channel,
+            user: user.into(),
+        }
+    }
+
+    /// The storage key, e.g. `messenger#1234`.
+    pub fn storage_key(&self) -> String {
+        format!("{}#{}", self.channel.as_str(), self.user)
+    }
+
+    /// A short, stable, non-reversible tag for logs: ids are personal data
+    /// enough not to be logged in clear.
+    pub fn log_tag(&self) -> String {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let h = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(self.storage_key());
+        format!("{}:{:08x}", self.channel.as_str(), (h >> 32) as u32)
+    }
+}
+
+/// The channels citizens reach the bot on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Messenger,
+    Zalo,
+    Web,
+    /// The terminal (`chatbot chat`) and tests.
+    Local,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Messenger => "messenger",
+            Self::Zalo => "zalo",
+            Self::Web => "web",
+            Self::Local => "local",
+        }
+    }
+}
+
+/// Conversation state by key, with optimistic concurrency.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// The state, unless there is none or it has expired at `now`.
+    async fn load(&self, key: &ConversationKey, now: i64) -> Result<Option<State>, StoreError>;
+    /// Saves `state` if the stored version is still `expected` (0: none
+    /// stored yet); the saved state carries version `expected + 1`.
+    async fn save(
+        &self,
+        key: &ConversationKey,
+        state: &State,
+        expected: u64,
+    ) -> Result<(), StoreError>;
+    /// Deletes everything kept for this conversation (a citizen's request).
+    async fn delete(&self, key: &ConversationKey) -> Result<(), StoreError>;
+}
+
+/// Which platform events were already handled, so that a redelivered event
+/// is answered once.
+#[async_trait]
+pub trait ProcessedEvents: Send + Sync {
+    /// Records `event_id` (kept until `expires_at`); true if it was not yet
+    /// recorded — the caller handles it — false if it was — the caller
+    /// skips it. First writer wins.
+    async fn first_seen(&self, event_id: &str, expires_at: i64) -> Result<bool, StoreError>;
+}
+
+/// Something editors and operators learn from, without personal data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A question the bot could not answer, reduced to the words the bot
+    /// knows (anything else — names, numbers — is masked).
+    Unanswered {
+        channel: Channel,
+        query: String,
+        at: i64,
+    },
+    /// "Hữu ích" / "Chưa đúng" after an answer.
+    Feedback {
+        channel: Channel,
+        procedure: ProcedureCode,
+        helpful: bool,
+        at: i64,
+    },
+    /// A citizen asked for a human operator.
+    Handover {
+        channel: Channel,
+        conversation: String,
+        at: i64,
+    },
+}
+
+/// Where events go (DynamoDB in AWS, memory and the log locally).
+#[async_trait]
+pub trait EventLog: Send + Sync {
+    async fn record(&self, event: Event) -> Result<(), StoreError>;
+}
+
+/// Tells the operators' desk that a citizen waits for a human.
+#[async_trait]
+pub trait OperatorNotifier: Send + Sync {
+    async fn notify(&self, key: &ConversationKey, at: i64) -> Result<(), StoreError>;
+}
