@@ -1,0 +1,109 @@
+//! The embedded default: the catalogue shipped in `data/` (compiled into the
+//! binary, or read from `$CHATBOT_CATALOGUE`) and in-memory stores. What
+//! the local run uses, and what a function uses before DynamoDB is wired.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use chatbot::Error;
+use chatbot::catalogue::{self, Engine, Procedure};
+use chatbot::dialogue::{Dialogue, Texts};
+use chatbot::lookup::{Lookups, NotYetAvailable};
+use chatbot::service::Service;
+use chatbot::store::memory::{MemoryConversations, MemoryEventLog, MemoryProcessedEvents};
+use chatbot::store::{OperatorNotifier, ProcessedEvents};
+use chatbot::text::lexicon::Lexicon;
+use flate2::read::MultiGzDecoder;
+
+/// The catalogue as shipped, gzip-compressed JSON Lines.
+pub static CATALOGUE_GZ: &[u8] = include_bytes!("../../data/procedures.jsonl.gz");
+
+fn gunzip_if_needed<'a>(r: impl Read + 'a) -> Result<Box<dyn BufRead + 'a>, Error> {
+    let mut r = BufReader::new(r);
+    let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        Box::new(BufReader::new(MultiGzDecoder::new(r)))
+    } else {
+        Box::new(r)
+    })
+}
+
+/// The procedures: from `$CHATBOT_CATALOGUE` when set, else the shipped
+/// catalogue.
+pub fn procedures() -> Result<Vec<Procedure>, Error> {
+    match std::env::var_os("CHATBOT_CATALOGUE") {
+        Some(path) => {
+            let f = File::open(&path).map_err(|e| {
+                Error::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", path.to_string_lossy()),
+                ))
+            })?;
+            catalogue::read_jsonl(gunzip_if_needed(f)?)
+        }
+        None => catalogue::read_jsonl(gunzip_if_needed(CATALOGUE_GZ)?),
+    }
+}
+
+/// The engine over the embedded catalogue and the shipped lexicon.
+pub fn engine() -> Result<Arc<Engine>, Error> {
+    Ok(Arc::new(Engine::new(procedures()?, Lexicon::embedded()?)))
+}
+
+/// The city's words, from the environment (`CITY_NAME`, `HOTLINE`,
+/// `HOTLINE_DIAL`), defaulting to Đà Nẵng's 1022.
+pub fn texts() -> Texts {
+    let mut t = Texts::default();
+    if let Ok(city) = std::env::var("CITY_NAME")
+        && !city.trim().is_empty()
+    {
+        t.city = city.trim().to_owned();
+    }
+    if let Ok(h) = std::env::var("HOTLINE")
+        && !h.trim().is_empty()
+    {
+        t.hotline = h.trim().to_owned();
+    }
+    if let Ok(h) = std::env::var("HOTLINE_DIAL")
+        && !h.trim().is_empty()
+    {
+        t.hotline_dial = h.trim().to_owned();
+    }
+    t
+}
+
+/// The in-memory stores behind a service, kept for inspection.
+#[derive(Clone)]
+pub struct MemoryStores {
+    pub conversations: Arc<MemoryConversations>,
+    pub processed: Arc<MemoryProcessedEvents>,
+    pub events: Arc<MemoryEventLog>,
+}
+
+impl MemoryStores {
+    pub fn processed(&self) -> Arc<dyn ProcessedEvents> {
+        self.processed.clone()
+    }
+}
+
+/// A service over in-memory stores.
+pub fn memory_service(
+    engine: Arc<Engine>,
+    notifier: Arc<dyn OperatorNotifier>,
+    lookups: Option<Arc<dyn Lookups>>,
+) -> (Service, MemoryStores) {
+    let stores = MemoryStores {
+        conversations: Arc::new(MemoryConversations::default()),
+        processed: Arc::new(MemoryProcessedEvents::default()),
+        events: Arc::new(MemoryEventLog::default()),
+    };
+    let service = Service {
+        dialogue: Arc::new(Dialogue::new(engine, texts())),
+        conversations: stores.conversations.clone(),
+        events: stores.events.clone(),
+        notifier,
+        lookups: lookups.unwrap_or_else(|| Arc::new(NotYetAvailable)),
+    };
+    (service, stores)
+}
