@@ -26,6 +26,7 @@ macro_rules! say_raw {
 
 mod bench_cmd;
 mod catalogue_cmd;
+mod chat_cmd;
 mod search_cmd;
 
 use std::path::PathBuf;
@@ -86,6 +87,12 @@ enum Command {
     Eval(search_cmd::EvalArgs),
     /// Time catalogue loading, index building and queries on this machine.
     Bench(bench_cmd::BenchArgs),
+    /// Talk with the chatbot in the terminal (numbers pick the offered
+    /// choices; /quit ends).
+    Chat {
+        #[command(flatten)]
+        catalogue: CatalogueArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -103,6 +110,16 @@ enum CatalogueCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("chatbot: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Catalogue {
             command: CatalogueCommand::Convert { input, out },
@@ -116,6 +133,7 @@ fn main() -> ExitCode {
         Command::Ask { text, catalogue } => search_cmd::ask(&catalogue, &text.join(" ")),
         Command::Eval(args) => search_cmd::eval(&args),
         Command::Bench(args) => bench_cmd::bench(&args),
+        Command::Chat { catalogue } => runtime.block_on(chat_cmd::chat(&catalogue)),
     };
     match result {
         Ok(code) => code,

@@ -133,7 +133,7 @@ fn place(p: &Procedure) -> String {
         agencies = p.agencies.competent.iter().map(String::as_str).collect();
     }
     let mut s = if agencies.is_empty() {
-        "chưa có thông tin".to_owned()
+        by_level(p)
     } else {
         agencies.join(", ")
     };
@@ -146,6 +146,24 @@ fn place(p: &Procedure) -> String {
         let _ = write!(s, " — {}", shorten(address, 160));
     }
     s
+}
+
+/// Where a procedure is received when the portal names no agency: every
+/// dossier goes through the one-stop desk (Bộ phận Một cửa) of the level
+/// that handles it, so the level says where to go.
+fn by_level(p: &Procedure) -> String {
+    use super::model::Level;
+    let has = |l: Level| p.levels.contains(&l);
+    if has(Level::Commune) {
+        "Bộ phận Một cửa (Trung tâm Phục vụ hành chính công) cấp xã, phường nơi Anh/Chị cư trú"
+            .into()
+    } else if has(Level::Province) {
+        "Trung tâm Phục vụ hành chính công của thành phố".into()
+    } else if has(Level::Central) {
+        "cơ quan trung ương có thẩm quyền (xem chi tiết trên Cổng Dịch vụ công)".into()
+    } else {
+        "chưa có thông tin".into()
+    }
 }
 
 fn channels_line(p: &Procedure) -> String {

@@ -368,6 +368,21 @@ pub fn toned_term(t: &Token) -> String {
     format!("~{}", t.toned)
 }
 
+/// The key of a vowel-shape unigram term: the letters with their vowel
+/// marks (â ă ê ô ơ ư), without tone and without the stroke of đ — what a
+/// citizen who types diacritics gets right even when the tone slips.
+pub fn shape_term(t: &Token) -> String {
+    let mut s = String::with_capacity(t.toned.len() + 1);
+    s.push('^');
+    s.extend(
+        t.toned
+            .chars()
+            .filter(|c| !c.is_ascii_digit())
+            .map(|c| if c == 'đ' { 'd' } else { c }),
+    );
+    s
+}
+
 /// The key of a bigram term.
 pub fn bigram_term(a: &str, b: &str) -> String {
     let mut s = String::with_capacity(a.len() + b.len() + 1);
@@ -448,6 +463,7 @@ impl Index {
         // Term ids of each distinct syllable: folded, toned; and of pairs.
         let folded: Vec<TermId> = syl.tokens.iter().map(|t| b.id(&t.folded)).collect();
         let toned: Vec<TermId> = syl.tokens.iter().map(|t| b.id(&toned_term(t))).collect();
+        let shaped: Vec<TermId> = syl.tokens.iter().map(|t| b.id(&shape_term(t))).collect();
         let mut pairs: FxHashMap<(TermId, TermId), TermId> = FxHashMap::default();
         for (d, f) in fields.iter().enumerate() {
             let doc = d as DocId;
@@ -460,6 +476,7 @@ impl Index {
                         b.add(folded[t as usize], doc, norm);
                         if k == 0 {
                             b.add(toned[t as usize], doc, norm);
+                            b.add(shaped[t as usize], doc, norm);
                         }
                     }
                     for w in seg.windows(2) {
@@ -525,7 +542,9 @@ impl Index {
         let mut words: Vec<(&String, &TermId)> = b
             .terms
             .iter()
-            .filter(|(t, _)| !t.starts_with('~') && !t.contains(' ') && t.chars().count() >= 2)
+            .filter(|(t, _)| {
+                !t.starts_with(['~', '^']) && !t.contains(' ') && t.chars().count() >= 2
+            })
             .collect();
         words.sort();
         for (word, &id) in words {

@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::aspect::Aspect;
 use rustc_hash::FxHashMap;
 
-use super::index::{Closeness, DocId, Index, TermId, toned_term};
+use super::index::{Closeness, DocId, Index, TermId, shape_term, toned_term};
 use super::model::{Level, Procedure, ProcedureCode};
 use crate::text::lexicon::Lexicon;
 use crate::text::{Token, normalize, split};
@@ -51,8 +51,11 @@ pub struct Params {
     pub known_typo: f32,
     /// Bigram weight relative to its syllables.
     pub bigram: f32,
-    /// Bonus weight of a syllable whose diacritics match too.
+    /// Bonus weight of a syllable whose diacritics match too, tone included.
     pub toned: f32,
+    /// Bonus weight of a syllable whose vowel marks match (tone aside):
+    /// "vàng" is not "vắng", whatever the folded letters say.
+    pub shaped: f32,
     /// Share of the score that does not depend on how much of the name the
     /// query covers.
     pub name_floor: f32,
@@ -89,7 +92,8 @@ impl Default for Params {
             edit2: 0.5,
             known_typo: 0.6,
             bigram: 1.0,
-            toned: 0.25,
+            toned: 0.15,
+            shaped: 0.3,
             name_floor: 0.45,
             variant: 0.75,
             central_only: 0.93,
@@ -549,6 +553,7 @@ impl Engine {
             put(sp[0].0, w);
             if u.token.accented() {
                 put(ix.term(&toned_term(&u.token)), w * p.toned);
+                put(ix.term(&shape_term(&u.token)), w * p.shaped);
             }
             for &(id, aw) in &sp[1..] {
                 put(id, aw);
