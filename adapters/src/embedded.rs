@@ -51,6 +51,51 @@ pub fn engine() -> Result<Arc<Engine>, Error> {
     Ok(Arc::new(Engine::new(procedures()?, Lexicon::embedded()?)))
 }
 
+/// The engine, built on first use and shared by everything in the process
+/// (the local server's functions, tests).
+pub fn shared_engine() -> Result<Arc<Engine>, Error> {
+    static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
+    if let Some(e) = ENGINE.get() {
+        return Ok(e.clone());
+    }
+    let e = engine()?;
+    Ok(ENGINE.get_or_init(|| e).clone())
+}
+
+/// Reads an event file of `events/<function>/` (tests).
+pub fn event_file(
+    function: &str,
+    name: &str,
+) -> Result<aws_lambda_events::apigw::ApiGatewayV2httpRequest, Error> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../events")
+        .join(function)
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)?;
+    serde_json::from_str(&text).map_err(|e| Error::Parse {
+        line: e.line(),
+        message: format!("{}: {e}", path.display()),
+    })
+}
+
+/// The names of the event files of `events/<function>/` (tests).
+pub fn event_names(function: &str) -> Result<Vec<String>, Error> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../events")
+        .join(function);
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// The city's words, from the environment (`CITY_NAME`, `HOTLINE`,
 /// `HOTLINE_DIAL`), defaulting to Đà Nẵng's 1022.
 pub fn texts() -> Texts {

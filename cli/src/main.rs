@@ -28,6 +28,7 @@ mod bench_cmd;
 mod catalogue_cmd;
 mod chat_cmd;
 mod search_cmd;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -87,6 +88,9 @@ enum Command {
     Eval(search_cmd::EvalArgs),
     /// Time catalogue loading, index building and queries on this machine.
     Bench(bench_cmd::BenchArgs),
+    /// Serve every function's routes on localhost, with the demo portal and
+    /// its chat widget at /.
+    Serve(serve::ServeArgs),
     /// Talk with the chatbot in the terminal (numbers pick the offered
     /// choices; /quit ends).
     Chat {
@@ -134,6 +138,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => search_cmd::eval(&args),
         Command::Bench(args) => bench_cmd::bench(&args),
         Command::Chat { catalogue } => runtime.block_on(chat_cmd::chat(&catalogue)),
+        Command::Serve(args) => runtime.block_on(serve::serve(&args)),
     };
     match result {
         Ok(code) => code,

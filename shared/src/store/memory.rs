@@ -85,6 +85,11 @@ impl ProcessedEvents for MemoryProcessedEvents {
             }
         }
     }
+
+    async fn forget(&self, event_id: &str) -> Result<(), StoreError> {
+        self.seen.lock().map_err(poisoned)?.remove(event_id);
+        Ok(())
+    }
 }
 
 /// Events kept in order.

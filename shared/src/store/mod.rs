@@ -101,6 +101,9 @@ pub trait ProcessedEvents: Send + Sync {
     /// recorded — the caller handles it — false if it was — the caller
     /// skips it. First writer wins.
     async fn first_seen(&self, event_id: &str, expires_at: i64) -> Result<bool, StoreError>;
+    /// Forgets `event_id` after its handling failed, so that the platform's
+    /// retry is handled instead of skipped.
+    async fn forget(&self, event_id: &str) -> Result<(), StoreError>;
 }
 
 /// Something editors and operators learn from, without personal data.

@@ -1,0 +1,199 @@
+//! `chatbot serve`: one HTTP server on localhost that exposes every
+//! function's routes and calls the same handlers the Lambdas run
+//! (HTTP request → API Gateway v2 event → handler → HTTP response), on the
+//! embedded default: the catalogue in `data/` and in-memory stores.
+//!
+//! Messenger and Zalo replies go to a local outbox (`GET /dev/outbox`)
+//! unless real platform tokens are configured. `/` serves a demo of the
+//! city portal with the chat widget.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use aws_lambda_events::encodings::Body as ApiBody;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chatbot::Error;
+use chatbot_adapters::embedded::memory_service;
+use chatbot_adapters::logging::{self, LogNotifier};
+use chatbot_adapters::outbound::{HttpOutbound, Outbound, Outbox, RetryPolicy};
+use chatbot_adapters::{apigw, routes};
+use clap::Args;
+
+use crate::CatalogueArg;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1.
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    #[command(flatten)]
+    catalogue: CatalogueArg,
+}
+
+/// The three functions, wired as the Lambdas wire them, plus the outbox.
+struct Functions {
+    messenger: webhook_messenger::App,
+    zalo: webhook_zalo::App,
+    web: webhook_web::App,
+    outbox: Arc<Outbox>,
+}
+
+fn io_error(e: impl std::fmt::Display) -> Error {
+    Error::Io(std::io::Error::other(e.to_string()))
+}
+
+/// Real HTTP when a token is configured for the platform, else the outbox.
+fn outbound(token: bool, outbox: &Arc<Outbox>) -> Result<Arc<dyn Outbound>, Error> {
+    Ok(if token {
+        Arc::new(HttpOutbound::new(RetryPolicy::default()).map_err(io_error)?)
+    } else {
+        outbox.clone()
+    })
+}
+
+pub async fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
+    logging::init();
+    let engine = Arc::new(crate::search_cmd::engine(&args.catalogue)?);
+    let (service, stores) = memory_service(engine, Arc::new(LogNotifier), None);
+    let outbox = Arc::new(Outbox::default());
+    let messenger_config = webhook_messenger::Config::from_env_or_local();
+    let zalo_config = webhook_zalo::Config::from_env_or_local();
+    let functions = Arc::new(Functions {
+        messenger: webhook_messenger::App {
+            service: service.clone(),
+            processed: stores.processed(),
+            outbound: outbound(messenger_config.has_token(), &outbox)?,
+            config: messenger_config,
+            clock: chatbot_adapters::now,
+        },
+        zalo: webhook_zalo::App {
+            service: service.clone(),
+            processed: stores.processed(),
+            outbound: outbound(zalo_config.has_token(), &outbox)?,
+            config: zalo_config,
+            clock: chatbot_adapters::now,
+        },
+        web: webhook_web::App {
+            service,
+            config: webhook_web::Config::from_env().map_err(io_error)?,
+            clock: chatbot_adapters::now,
+        },
+        outbox,
+    });
+    let app = Router::new()
+        .route("/", get(portal))
+        .route("/dev/outbox", get(outbox_list).delete(outbox_clear))
+        .fallback(dispatch)
+        .layer(DefaultBodyLimit::max(apigw::MAX_BODY_BYTES * 2))
+        .with_state(functions);
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        Error::Io(std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on {addr}: {e}"),
+        ))
+    })?;
+    tracing::info!("Tổng đài 1022 đang chạy: http://localhost:{}", args.port);
+    for r in routes::ROUTES {
+        tracing::info!(function = r.function, "{} {}", r.method, r.path);
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn portal() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        webhook_web::PORTAL_HTML,
+    )
+}
+
+async fn outbox_list(State(f): State<Arc<Functions>>) -> impl IntoResponse {
+    axum::Json(f.outbox.items())
+}
+
+async fn outbox_clear(State(f): State<Arc<Functions>>) -> StatusCode {
+    f.outbox.clear();
+    StatusCode::NO_CONTENT
+}
+
+/// Any other request: found in the route table, turned into the event API
+/// Gateway would send, handled by the function's own handler.
+async fn dispatch(
+    State(f): State<Arc<Functions>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path();
+    let Some((route, params)) = routes::find(method.as_str(), path) else {
+        let known = routes::ROUTES.iter().any(|r| r.path == path);
+        let status = if known {
+            StatusCode::METHOD_NOT_ALLOWED
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        return (
+            status,
+            axum::Json(serde_json::json!({ "error": status.canonical_reason() })),
+        )
+            .into_response();
+    };
+    let header_pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v)))
+        .collect();
+    let mut req = apigw::request(
+        method.as_str(),
+        path,
+        uri.query().unwrap_or(""),
+        &header_pairs,
+        (!body.is_empty()).then_some(&body[..]),
+    );
+    req.route_key = Some(format!("{} {}", route.method, route.path));
+    req.path_parameters = params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    let resp = match route.function {
+        "webhook-messenger" => webhook_messenger::handle(&f.messenger, req).await,
+        "webhook-zalo" => webhook_zalo::handle(&f.zalo, req).await,
+        "webhook-web" => webhook_web::handle(&f.web, req).await,
+        other => apigw::error(500, &format!("no handler for {other}")),
+    };
+    to_http(resp)
+}
+
+fn to_http(r: ApiGatewayV2httpResponse) -> Response {
+    let status = u16::try_from(r.status_code)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = match r.body {
+        Some(ApiBody::Text(t)) => t.into_bytes(),
+        Some(ApiBody::Binary(b)) => b,
+        _ => Vec::new(),
+    };
+    let mut out = (status, body).into_response();
+    // The handler's headers replace the defaults (content type); repeated
+    // ones are kept.
+    out.headers_mut().remove(header::CONTENT_TYPE);
+    for (k, v) in r.headers.iter().chain(r.multi_value_headers.iter()) {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::try_from(k.as_str()),
+            HeaderValue::try_from(v.as_bytes()),
+        ) {
+            out.headers_mut().append(k, v);
+        }
+    }
+    out
+}
