@@ -58,6 +58,16 @@ fn outbound(token: bool, outbox: &Arc<Outbox>) -> Result<Arc<dyn Outbound>, Erro
     })
 }
 
+/// The portal origins: `PORTAL_ORIGIN` when set, else this server's own.
+fn web_config(port: u16) -> Result<webhook_web::Config, Error> {
+    if std::env::var_os("PORTAL_ORIGIN").is_some() {
+        return webhook_web::Config::from_env().map_err(io_error);
+    }
+    Ok(webhook_web::Config {
+        allowed_origins: vec![format!("http://localhost:{port}"), format!("http://127.0.0.1:{port}")],
+    })
+}
+
 pub async fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
     logging::init();
     let engine = Arc::new(crate::search_cmd::engine(&args.catalogue)?);
@@ -82,7 +92,7 @@ pub async fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
         },
         web: webhook_web::App {
             service,
-            config: webhook_web::Config::from_env().map_err(io_error)?,
+            config: web_config(args.port)?,
             clock: chatbot_adapters::now,
         },
         outbox,
