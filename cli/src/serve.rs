@@ -64,7 +64,10 @@ fn web_config(port: u16) -> Result<webhook_web::Config, Error> {
         return webhook_web::Config::from_env().map_err(io_error);
     }
     Ok(webhook_web::Config {
-        allowed_origins: vec![format!("http://localhost:{port}"), format!("http://127.0.0.1:{port}")],
+        allowed_origins: vec![
+            format!("http://localhost:{port}"),
+            format!("http://127.0.0.1:{port}"),
+        ],
     })
 }
 
