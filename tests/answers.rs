@@ -1,14 +1,8 @@
 //! Answers rendered from the shipped catalogue's structured fields.
 
+use chatbot::catalogue::Aspect;
 use chatbot::catalogue::answer::{aspect, summary};
-use chatbot::catalogue::{Aspect, ProcedureCode};
-use chatbot_tests::engine;
-
-fn procedure(code: &str) -> &'static chatbot::catalogue::Procedure {
-    engine()
-        .procedure(&ProcedureCode::parse(code).unwrap())
-        .unwrap_or_else(|| panic!("{code} is in the catalogue"))
-}
+use chatbot_tests::{procedure, procedures};
 
 #[test]
 fn birth_registration_documents_should_list_the_birth_certificate() {
@@ -41,7 +35,7 @@ const BUDGET: usize = 1_850;
 
 #[test]
 fn every_aspect_of_every_procedure_should_render_and_fit_a_message() {
-    for p in engine().procedures() {
+    for p in procedures() {
         let s = summary(p);
         assert!(s.contains("• Nơi nộp:"), "{}: {s}", p.code);
         assert!(s.chars().count() < BUDGET, "{}: {s}", p.code);

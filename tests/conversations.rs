@@ -9,7 +9,7 @@ use chatbot::reply::{Block, Reply};
 use chatbot::service::Service;
 use chatbot::store::memory::{MemoryConversations, MemoryEventLog, MemoryNotifier};
 use chatbot::store::{Channel, ConversationKey, ConversationStore, Event};
-use chatbot_tests::engine;
+use chatbot_tests::{engine, procedure_store};
 
 struct World {
     service: Service,
@@ -27,6 +27,7 @@ impl World {
         let notifier = Arc::new(MemoryNotifier::default());
         let service = Service {
             dialogue: Arc::new(Dialogue::new(engine().clone(), Texts::default())),
+            procedures: procedure_store(),
             conversations: conversations.clone(),
             events: events.clone(),
             notifier: notifier.clone(),
@@ -160,7 +161,7 @@ async fn clarify_then_pick_by_number_or_by_tap() {
     );
     let second = choices[1].trim_start_matches("PROC:").to_owned();
     let name = engine()
-        .procedure(&second.parse().unwrap())
+        .entry(&second.parse().unwrap())
         .unwrap()
         .name
         .clone();
@@ -175,7 +176,7 @@ async fn clarify_then_pick_by_number_or_by_tap() {
     let first = payloads(&r)[0].clone();
     let r = w.send(Incoming::Choice(first.clone())).await;
     let name = engine()
-        .procedure(&first.trim_start_matches("PROC:").parse().unwrap())
+        .entry(&first.trim_start_matches("PROC:").parse().unwrap())
         .unwrap()
         .name
         .clone();

@@ -6,8 +6,10 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use chatbot::catalogue::{self, Engine, Procedure};
+use chatbot::catalogue::{self, Engine, Procedure, ProcedureCode};
 use chatbot::eval::{self, Labelled};
+use chatbot::store::ProcedureStore;
+use chatbot::store::memory::MemoryProcedures;
 use chatbot::text::lexicon::Lexicon;
 use flate2::read::MultiGzDecoder;
 
@@ -17,22 +19,42 @@ pub fn root() -> PathBuf {
 }
 
 /// The catalogue the project ships (`data/procedures.jsonl.gz`).
-pub fn procedures() -> Vec<Procedure> {
-    let f = File::open(root().join("data/procedures.jsonl.gz"))
-        .expect("the shipped catalogue is readable");
-    catalogue::read_jsonl(BufReader::new(MultiGzDecoder::new(f)))
-        .expect("the shipped catalogue parses")
+pub fn procedures() -> &'static [Procedure] {
+    static ALL: OnceLock<Vec<Procedure>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let f = File::open(root().join("data/procedures.jsonl.gz"))
+            .expect("the shipped catalogue is readable");
+        catalogue::read_jsonl(BufReader::new(MultiGzDecoder::new(f)))
+            .expect("the shipped catalogue parses")
+    })
+}
+
+/// One procedure of the shipped catalogue.
+pub fn procedure(code: &str) -> &'static Procedure {
+    let code = ProcedureCode::parse(code).expect("a procedure code");
+    procedures()
+        .iter()
+        .find(|p| p.code == code)
+        .unwrap_or_else(|| panic!("{code} is in the catalogue"))
 }
 
 /// The engine over the shipped catalogue and lexicon, built once.
 pub fn engine() -> &'static Arc<Engine> {
     static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        Arc::new(Engine::new(
+        Arc::new(Engine::from_procedures(
             procedures(),
             Lexicon::embedded().expect("the shipped lexicon parses"),
         ))
     })
+}
+
+/// The procedures' details, in memory.
+pub fn procedure_store() -> Arc<dyn ProcedureStore> {
+    static STORE: OnceLock<Arc<MemoryProcedures>> = OnceLock::new();
+    STORE
+        .get_or_init(|| Arc::new(MemoryProcedures::new(procedures().to_vec())))
+        .clone()
 }
 
 /// The team's labelled queries (`data/eval/queries.jsonl`).

@@ -11,8 +11,10 @@ use chatbot::catalogue::{self, Engine, Procedure};
 use chatbot::dialogue::{Dialogue, Texts};
 use chatbot::lookup::{Lookups, NotYetAvailable};
 use chatbot::service::Service;
-use chatbot::store::memory::{MemoryConversations, MemoryEventLog, MemoryProcessedEvents};
-use chatbot::store::{OperatorNotifier, ProcessedEvents};
+use chatbot::store::memory::{
+    MemoryConversations, MemoryEventLog, MemoryProcedures, MemoryProcessedEvents,
+};
+use chatbot::store::{OperatorNotifier, ProcedureStore, ProcessedEvents};
 use chatbot::text::lexicon::Lexicon;
 use flate2::read::MultiGzDecoder;
 
@@ -46,20 +48,38 @@ pub fn procedures() -> Result<Vec<Procedure>, Error> {
     }
 }
 
-/// The engine over the embedded catalogue and the shipped lexicon.
-pub fn engine() -> Result<Arc<Engine>, Error> {
-    Ok(Arc::new(Engine::new(procedures()?, Lexicon::embedded()?)))
+/// The search engine and the procedures' details, together.
+#[derive(Clone)]
+pub struct Catalogue {
+    pub engine: Arc<Engine>,
+    pub procedures: Arc<dyn ProcedureStore>,
 }
 
-/// The engine, built on first use and shared by everything in the process
-/// (the local server's functions, tests).
-pub fn shared_engine() -> Result<Arc<Engine>, Error> {
-    static ENGINE: std::sync::OnceLock<Arc<Engine>> = std::sync::OnceLock::new();
-    if let Some(e) = ENGINE.get() {
-        return Ok(e.clone());
+impl Catalogue {
+    /// Both from whole procedures, held in memory.
+    pub fn from_procedures(procedures: Vec<Procedure>) -> Result<Self, Error> {
+        let engine = Arc::new(Engine::from_procedures(&procedures, Lexicon::embedded()?));
+        Ok(Self {
+            engine,
+            procedures: Arc::new(MemoryProcedures::new(procedures)),
+        })
     }
-    let e = engine()?;
-    Ok(ENGINE.get_or_init(|| e).clone())
+}
+
+/// The embedded catalogue (see [`procedures`]).
+pub fn catalogue() -> Result<Catalogue, Error> {
+    Catalogue::from_procedures(procedures()?)
+}
+
+/// The embedded catalogue, built on first use and shared by everything in
+/// the process (the local server's functions, tests).
+pub fn shared_catalogue() -> Result<Catalogue, Error> {
+    static CATALOGUE: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+    if let Some(c) = CATALOGUE.get() {
+        return Ok(c.clone());
+    }
+    let c = catalogue()?;
+    Ok(CATALOGUE.get_or_init(|| c).clone())
 }
 
 /// Reads an event file of `events/<function>/` (tests).
@@ -134,7 +154,7 @@ impl MemoryStores {
 
 /// A service over in-memory stores.
 pub fn memory_service(
-    engine: Arc<Engine>,
+    catalogue: &Catalogue,
     notifier: Arc<dyn OperatorNotifier>,
     lookups: Option<Arc<dyn Lookups>>,
 ) -> (Service, MemoryStores) {
@@ -144,7 +164,8 @@ pub fn memory_service(
         events: Arc::new(MemoryEventLog::default()),
     };
     let service = Service {
-        dialogue: Arc::new(Dialogue::new(engine, texts())),
+        dialogue: Arc::new(Dialogue::new(catalogue.engine.clone(), texts())),
+        procedures: catalogue.procedures.clone(),
         conversations: stores.conversations.clone(),
         events: stores.events.clone(),
         notifier,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use chatbot::Error;
-use chatbot::catalogue::{self, Engine};
+use chatbot::catalogue::{self, Engine, Entry};
 use chatbot::eval;
 use chatbot::text::lexicon::Lexicon;
 use clap::Args;
@@ -69,8 +69,9 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
     let lexicon = Lexicon::embedded()?;
     let mut builds = Vec::new();
     let mut engine = None;
+    let entries: Vec<Entry> = procedures.iter().map(Entry::from).collect();
     for _ in 0..a.builds.max(1) {
-        let procs = procedures.clone();
+        let procs = entries.clone();
         let lex = lexicon.clone();
         let t = Instant::now();
         let e = Engine::new(procs, lex);

@@ -15,8 +15,8 @@ use crate::CatalogueArg;
 /// Reads messages from stdin and prints the replies. A line that is a
 /// number picks the choice of that number from the last reply.
 pub async fn chat(arg: &CatalogueArg) -> Result<ExitCode, Error> {
-    let engine = Arc::new(crate::search_cmd::engine(arg)?);
-    let (service, _stores) = memory_service(engine, Arc::new(LogNotifier), None);
+    let catalogue = crate::search_cmd::catalogue_of(arg)?;
+    let (service, _stores) = memory_service(&catalogue, Arc::new(LogNotifier), None);
     let key = ConversationKey::new(Channel::Local, "terminal");
     let interactive = std::io::IsTerminal::is_terminal(&io::stdin());
     let mut last_choices: Vec<String> = Vec::new();

@@ -134,7 +134,9 @@ fn main() -> ExitCode {
             query,
             catalogue,
         } => search_cmd::search(&catalogue, jsonl, explain, &query.join(" ")),
-        Command::Ask { text, catalogue } => search_cmd::ask(&catalogue, &text.join(" ")),
+        Command::Ask { text, catalogue } => {
+            runtime.block_on(search_cmd::ask(&catalogue, &text.join(" ")))
+        }
         Command::Eval(args) => search_cmd::eval(&args),
         Command::Bench(args) => bench_cmd::bench(&args),
         Command::Chat { catalogue } => runtime.block_on(chat_cmd::chat(&catalogue)),

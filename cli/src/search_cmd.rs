@@ -7,11 +7,15 @@ use std::time::Instant;
 
 use chatbot::Error;
 use chatbot::catalogue::{self, Engine, Found, answer};
-use chatbot::dialogue::{Dialogue, Incoming, State, Texts};
+use chatbot::dialogue::Incoming;
 use chatbot::eval::{self, Report};
+use chatbot::store::{Channel, ConversationKey};
 use chatbot::text::lexicon::Lexicon;
+use chatbot_adapters::embedded::{Catalogue, memory_service};
+use chatbot_adapters::logging::LogNotifier;
 use clap::Args;
 use serde::Serialize;
+use std::sync::Arc;
 
 use crate::CatalogueArg;
 pub use crate::catalogue_cmd::open_maybe_gzip;
@@ -39,7 +43,12 @@ impl CatalogueArg {
 /// Loads the catalogue and builds the engine.
 pub fn engine(arg: &CatalogueArg) -> Result<Engine, Error> {
     let procedures = catalogue::read_jsonl(open_maybe_gzip(&arg.path())?)?;
-    Ok(Engine::new(procedures, Lexicon::embedded()?))
+    Ok(Engine::from_procedures(&procedures, Lexicon::embedded()?))
+}
+
+/// Loads the catalogue: the engine and the procedures' details.
+pub fn catalogue_of(arg: &CatalogueArg) -> Result<Catalogue, Error> {
+    Catalogue::from_procedures(catalogue::read_jsonl(open_maybe_gzip(&arg.path())?)?)
 }
 
 #[derive(Serialize)]
@@ -110,23 +119,23 @@ pub fn search(
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn ask(arg: &CatalogueArg, text: &str) -> Result<ExitCode, Error> {
+pub async fn ask(arg: &CatalogueArg, text: &str) -> Result<ExitCode, Error> {
     if text.trim().is_empty() {
         return Err(Error::Io(io::Error::other(
             "give the message to answer, e.g. chatbot ask \"làm hộ chiếu ở đâu\"",
         )));
     }
-    let dialogue = Dialogue::new(std::sync::Arc::new(engine(arg)?), Texts::default());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let turn = dialogue.respond(
-        &State::new(now),
-        &Incoming::Text(text.to_owned()),
-        None,
-        now,
-    );
-    if let Some(reply) = turn.reply {
+    let (service, _stores) = memory_service(&catalogue_of(arg)?, Arc::new(LogNotifier), None);
+    let key = ConversationKey::new(Channel::Local, "ask");
+    let reply = service
+        .handle(
+            &key,
+            &Incoming::Text(text.to_owned()),
+            chatbot_adapters::now(),
+        )
+        .await
+        .map_err(|e| Error::Io(io::Error::other(e.to_string())))?;
+    if let Some(reply) = reply {
         crate::say!("{}", reply.render_plain());
     }
     Ok(ExitCode::SUCCESS)
@@ -251,7 +260,7 @@ pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
     crate::say_raw!("{}", report.table());
     eprintln!(
         "({} procedures loaded and indexed in {:.1} ms)",
-        engine.procedures().len(),
+        engine.entries().len(),
         ready.as_secs_f64() * 1e3
     );
     let failed = failures(&report, a);

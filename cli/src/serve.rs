@@ -73,8 +73,8 @@ fn web_config(port: u16) -> Result<webhook_web::Config, Error> {
 
 pub async fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
     logging::init();
-    let engine = Arc::new(crate::search_cmd::engine(&args.catalogue)?);
-    let (service, stores) = memory_service(engine, Arc::new(LogNotifier), None);
+    let catalogue = crate::search_cmd::catalogue_of(&args.catalogue)?;
+    let (service, stores) = memory_service(&catalogue, Arc::new(LogNotifier), None);
     let outbox = Arc::new(Outbox::default());
     let messenger_config = webhook_messenger::Config::from_env_or_local();
     let zalo_config = webhook_zalo::Config::from_env_or_local();

@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
-use crate::dialogue::{Dialogue, Effect, Incoming, State};
+use crate::dialogue::{Dialogue, Effect, Fetched, Incoming, State};
 use crate::lookup::Lookups;
 use crate::reply::Reply;
 use crate::store::{
-    ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier, StoreError,
+    ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier, ProcedureStore,
+    StoreError,
 };
 
 /// How many times a message is re-applied when another message of the
@@ -19,6 +20,7 @@ const MAX_ATTEMPTS: usize = 5;
 #[derive(Clone)]
 pub struct Service {
     pub dialogue: Arc<Dialogue>,
+    pub procedures: Arc<dyn ProcedureStore>,
     pub conversations: Arc<dyn ConversationStore>,
     pub events: Arc<dyn EventLog>,
     pub notifier: Arc<dyn OperatorNotifier>,
@@ -42,14 +44,27 @@ impl Service {
                 .load(key, now)
                 .await?
                 .unwrap_or_else(|| State::new(now));
-            let need = self.dialogue.needs(&state, incoming, now);
-            let looked = match &need {
+            let plan = self.dialogue.plan(&state, incoming, now);
+            let looked = match &plan.need {
                 Some(need) => Some(self.lookups.lookup(need, now).await?),
+                None => None,
+            };
+            // Without a procedure's details the dialogue still answers
+            // (the portal link and the hotline): a store hiccup must not
+            // leave the citizen without a reply.
+            let procedure = match &plan.procedure {
+                Some(code) => match self.procedures.procedure(code).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "procedure details unavailable");
+                        None
+                    }
+                },
                 None => None,
             };
             let turn = self
                 .dialogue
-                .respond(&state, incoming, looked.as_ref(), now);
+                .respond(&state, plan, Fetched { looked, procedure }, now);
             match self
                 .conversations
                 .save(key, &turn.state, state.version)

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chatbot_adapters::apigw::response_body;
-use chatbot_adapters::embedded::{event_file, event_names, memory_service, shared_engine};
+use chatbot_adapters::embedded::{event_file, event_names, memory_service, shared_catalogue};
 use chatbot_adapters::logging::LogNotifier;
 use chatbot_adapters::outbound::Outbox;
 use serde_json::Value;
@@ -16,7 +16,8 @@ fn clock() -> i64 {
 }
 
 fn new_app() -> (App, Arc<Outbox>) {
-    let (service, stores) = memory_service(shared_engine().unwrap(), Arc::new(LogNotifier), None);
+    let (service, stores) =
+        memory_service(&shared_catalogue().unwrap(), Arc::new(LogNotifier), None);
     let outbox = Arc::new(Outbox::default());
     let app = App {
         service,

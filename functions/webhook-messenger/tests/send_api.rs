@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::post;
-use chatbot_adapters::embedded::{event_file, memory_service, shared_engine};
+use chatbot_adapters::embedded::{event_file, memory_service, shared_catalogue};
 use chatbot_adapters::logging::LogNotifier;
 use chatbot_adapters::outbound::{HttpOutbound, RetryPolicy};
 use serde_json::Value;
@@ -58,7 +58,8 @@ fn clock() -> i64 {
 }
 
 async fn app(graph: String) -> App {
-    let (service, stores) = memory_service(shared_engine().unwrap(), Arc::new(LogNotifier), None);
+    let (service, stores) =
+        memory_service(&shared_catalogue().unwrap(), Arc::new(LogNotifier), None);
     App {
         service,
         processed: stores.processed(),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use chatbot_adapters::embedded::{engine, memory_service};
+use chatbot_adapters::embedded::{catalogue, memory_service};
 use chatbot_adapters::logging::{self, LogNotifier};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use webhook_web::{App, Config, handle};
@@ -15,7 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), Error> {
     logging::init();
     let config = Config::from_env()?;
-    let (service, _stores) = memory_service(engine()?, Arc::new(LogNotifier), None);
+    let (service, _stores) = memory_service(&catalogue()?, Arc::new(LogNotifier), None);
     let app = Arc::new(App {
         service,
         config,

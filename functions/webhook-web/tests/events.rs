@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use chatbot_adapters::apigw::{request, response_body};
-use chatbot_adapters::embedded::{event_file, event_names, memory_service, shared_engine};
+use chatbot_adapters::embedded::{event_file, event_names, memory_service, shared_catalogue};
 use chatbot_adapters::logging::LogNotifier;
 use serde_json::Value;
 use webhook_web::{App, Config, handle};
@@ -15,7 +15,8 @@ fn clock() -> i64 {
 }
 
 fn new_app() -> App {
-    let (service, _stores) = memory_service(shared_engine().unwrap(), Arc::new(LogNotifier), None);
+    let (service, _stores) =
+        memory_service(&shared_catalogue().unwrap(), Arc::new(LogNotifier), None);
     App {
         service,
         config: Config {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use chatbot_adapters::embedded::{engine, memory_service};
+use chatbot_adapters::embedded::{catalogue, memory_service};
 use chatbot_adapters::logging::{self, LogNotifier};
 use chatbot_adapters::outbound::{HttpOutbound, Outbound, Outbox, RetryPolicy};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -16,7 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), Error> {
     logging::init();
     let config = Config::from_env()?;
-    let (service, stores) = memory_service(engine()?, Arc::new(LogNotifier), None);
+    let (service, stores) = memory_service(&catalogue()?, Arc::new(LogNotifier), None);
     let outbound: Arc<dyn Outbound> = if config.has_token() {
         Arc::new(HttpOutbound::new(RetryPolicy::default())?)
     } else {

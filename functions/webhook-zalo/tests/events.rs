@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chatbot_adapters::apigw::response_body;
-use chatbot_adapters::embedded::{event_file, event_names, memory_service, shared_engine};
+use chatbot_adapters::embedded::{event_file, event_names, memory_service, shared_catalogue};
 use chatbot_adapters::logging::LogNotifier;
 use chatbot_adapters::outbound::Outbox;
 use webhook_zalo::{App, Config, TEST_APP_ID, TEST_OA_SECRET_KEY, handle};
@@ -15,7 +15,8 @@ fn clock() -> i64 {
 }
 
 fn new_app() -> (App, Arc<Outbox>) {
-    let (service, stores) = memory_service(shared_engine().unwrap(), Arc::new(LogNotifier), None);
+    let (service, stores) =
+        memory_service(&shared_catalogue().unwrap(), Arc::new(LogNotifier), None);
     let outbox = Arc::new(Outbox::default());
     let app = App {
         service,

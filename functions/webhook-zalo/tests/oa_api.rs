@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use chatbot_adapters::embedded::{event_file, memory_service, shared_engine};
+use chatbot_adapters::embedded::{event_file, memory_service, shared_catalogue};
 use chatbot_adapters::logging::LogNotifier;
 use chatbot_adapters::outbound::{HttpOutbound, RetryPolicy};
 use serde_json::{Value, json};
@@ -60,7 +60,8 @@ fn clock() -> i64 {
 }
 
 fn app(api: String) -> App {
-    let (service, stores) = memory_service(shared_engine().unwrap(), Arc::new(LogNotifier), None);
+    let (service, stores) =
+        memory_service(&shared_catalogue().unwrap(), Arc::new(LogNotifier), None);
     App {
         service,
         processed: stores.processed(),

@@ -5,7 +5,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::model::{Level, Procedure};
+use super::model::{Entry, Level};
 use crate::text::lexicon::Lexicon;
 use crate::text::{Token, tokens};
 
@@ -393,7 +393,7 @@ pub fn bigram_term(a: &str, b: &str) -> String {
 }
 
 impl Index {
-    pub fn build(procedures: &[Procedure], lexicon: &Lexicon) -> Self {
+    pub fn build(procedures: &[Entry], lexicon: &Lexicon) -> Self {
         let n = procedures.len();
         let mut syl = Syllables::default();
         // Field syllable lists per doc: each field is a list of segments
@@ -432,7 +432,7 @@ impl Index {
                 }
                 variants.push((m as u16, context));
             }
-            let agencies = p.agencies.executing.iter().chain(&p.agencies.competent);
+            let agencies = p.agencies.iter();
             fields.push([
                 vec![name],
                 p.results.iter().map(|r| syl.ids(r)).collect(),

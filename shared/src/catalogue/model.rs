@@ -305,6 +305,43 @@ pub struct Procedure {
     pub raw: Vec<RawPiece>,
 }
 
+/// What the search index and the dialogue's lists need of a procedure; the
+/// rest ([`Procedure`]) is fetched when the procedure is answered. Small
+/// enough for every function to hold all of them from its cold start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub code: ProcedureCode,
+    pub name: String,
+    pub url: String,
+    pub levels: Vec<Level>,
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<String>,
+    /// Executing, then competent agencies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agencies: Vec<String>,
+}
+
+impl From<&Procedure> for Entry {
+    fn from(p: &Procedure) -> Self {
+        Self {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            url: p.url.clone(),
+            levels: p.levels.clone(),
+            field: p.field.clone(),
+            results: p.results.clone(),
+            agencies: p
+                .agencies
+                .executing
+                .iter()
+                .chain(&p.agencies.competent)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
 impl Procedure {
     /// Whether the dossier can be submitted on the public-service portal.
     pub fn online(&self) -> bool {

@@ -19,7 +19,7 @@ use super::aspect::Aspect;
 use rustc_hash::FxHashMap;
 
 use super::index::{Closeness, DocId, Index, TermId, shape_term, toned_term};
-use super::model::{Level, Procedure, ProcedureCode};
+use super::model::{Entry, Level, Procedure, ProcedureCode};
 use crate::text::lexicon::Lexicon;
 use crate::text::{Token, normalize, split};
 use unicode_normalization::char::is_combining_mark;
@@ -201,7 +201,7 @@ struct Reading {
 /// The search engine over one catalogue.
 #[derive(Debug, Clone)]
 pub struct Engine {
-    procedures: Vec<Procedure>,
+    entries: Vec<Entry>,
     index: Index,
     lexicon: Lexicon,
     by_code: HashMap<ProcedureCode, usize>,
@@ -209,20 +209,26 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(procedures: Vec<Procedure>, lexicon: Lexicon) -> Self {
-        let index = Index::build(&procedures, &lexicon);
-        let by_code = procedures
+    /// The engine over catalogue entries.
+    pub fn new(entries: Vec<Entry>, lexicon: Lexicon) -> Self {
+        let index = Index::build(&entries, &lexicon);
+        let by_code = entries
             .iter()
             .enumerate()
             .map(|(i, p)| (p.code.clone(), i))
             .collect();
         Self {
-            procedures,
+            entries,
             index,
             lexicon,
             by_code,
             params: Params::default(),
         }
+    }
+
+    /// The engine over whole procedures (keeps only their entries).
+    pub fn from_procedures(procedures: &[Procedure], lexicon: Lexicon) -> Self {
+        Self::new(procedures.iter().map(Entry::from).collect(), lexicon)
     }
 
     pub fn with_params(mut self, params: Params) -> Self {
@@ -234,12 +240,12 @@ impl Engine {
         self.params
     }
 
-    pub fn procedures(&self) -> &[Procedure] {
-        &self.procedures
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
     }
 
-    pub fn procedure(&self, code: &ProcedureCode) -> Option<&Procedure> {
-        self.by_code.get(code).map(|&i| &self.procedures[i])
+    pub fn entry(&self, code: &ProcedureCode) -> Option<&Entry> {
+        self.by_code.get(code).map(|&i| &self.entries[i])
     }
 
     pub fn lexicon(&self) -> &Lexicon {
@@ -716,7 +722,7 @@ impl Engine {
             let group = ix.docs[d as usize].group;
             if let Some(&h) = seen.get(&group) {
                 let hit = &mut hits[h];
-                let code = self.procedures[d as usize].code.clone();
+                let code = self.entries[d as usize].code.clone();
                 if s >= hit.score * 0.97
                     && level_rank(&ix.docs[d as usize].levels)
                         < level_rank(&ix.docs[hit.doc as usize].levels)
@@ -724,7 +730,7 @@ impl Engine {
                     let old = std::mem::replace(&mut hit.code, code);
                     hit.also.push(old);
                     hit.doc = d;
-                    hit.name = self.procedures[d as usize].name.clone();
+                    hit.name = self.entries[d as usize].name.clone();
                 } else {
                     hit.also.push(code);
                 }
@@ -735,8 +741,8 @@ impl Engine {
             }
             seen.insert(group, hits.len());
             hits.push(Hit {
-                code: self.procedures[d as usize].code.clone(),
-                name: self.procedures[d as usize].name.clone(),
+                code: self.entries[d as usize].code.clone(),
+                name: self.entries[d as usize].name.clone(),
                 score: s,
                 also: Vec::new(),
                 coverage: 0.0,
@@ -851,7 +857,7 @@ mod tests {
                 intents: "",
             })
             .unwrap();
-            Engine::new(procs, lex)
+            Engine::from_procedures(&procs, lex)
         })
     }
 

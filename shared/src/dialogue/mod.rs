@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::answer::{self, MAX_CHOICES, shorten};
-use crate::catalogue::{Aspect, Engine, Outcome, Procedure, ProcedureCode};
+use crate::catalogue::{Aspect, Engine, Entry, Found, Outcome, Procedure, ProcedureCode};
 use crate::dossier::{self, DossierCode};
 use crate::lookup::{Looked, Need, NoticeKind};
 use crate::reply::Reply;
@@ -182,26 +182,9 @@ impl Dialogue {
         &self.texts
     }
 
-    /// The lookup this message needs before [`Self::respond`], if any.
-    pub fn needs(&self, state: &State, incoming: &Incoming, now: i64) -> Option<Need> {
-        match self.read(state, incoming, now) {
-            Asked::Dossier(code) => Some(Need::Dossier { code }),
-            Asked::BusStop(code) => Some(Need::BusStop { code }),
-            Asked::Nearby { lat, lng } => Some(Need::Nearby { lat, lng }),
-            Asked::Bus(query) => Some(Need::Bus { query }),
-            Asked::Notices(kind, query) => Some(Need::Notices { kind, query }),
-            _ => None,
-        }
-    }
-
-    /// The reply to `incoming`, given what [`Self::needs`] asked for.
-    pub fn respond(
-        &self,
-        state: &State,
-        incoming: &Incoming,
-        looked: Option<&Looked>,
-        now: i64,
-    ) -> Turn {
+    /// The state a message is read in: an expired conversation starts
+    /// afresh, an expired handover ends.
+    fn current(state: &State, now: i64) -> State {
         let mut st = if state.expires_at > now {
             state.clone()
         } else {
@@ -214,10 +197,62 @@ impl Dialogue {
         if st.handover_until.is_some_and(|t| t <= now) {
             st.handover_until = None;
         }
-        let intent = self.read(&st, incoming, now);
+        st
+    }
+
+    /// Reads a message and says what must be fetched before answering it:
+    /// a lookup, and the procedure whose details the answer shows.
+    pub fn plan(&self, state: &State, incoming: &Incoming, now: i64) -> Plan {
+        let st = Self::current(state, now);
+        let asked = self.read(&st, incoming, now);
+        let need = match &asked {
+            Asked::Dossier(code) => Some(Need::Dossier { code: code.clone() }),
+            Asked::BusStop(code) => Some(Need::BusStop { code: code.clone() }),
+            Asked::Nearby { lat, lng } => Some(Need::Nearby {
+                lat: *lat,
+                lng: *lng,
+            }),
+            Asked::Bus(query) => Some(Need::Bus {
+                query: query.clone(),
+            }),
+            Asked::Notices(kind, query) => Some(Need::Notices {
+                kind: *kind,
+                query: query.clone(),
+            }),
+            _ => None,
+        };
+        let found = match &asked {
+            Asked::Search(text) => Some(self.engine.search(text)),
+            _ => None,
+        };
+        let procedure = match &asked {
+            Asked::Procedure(code, _) => Some(code.clone()),
+            Asked::TopicAspect(_) => st.topic_at(now).cloned(),
+            Asked::Search(_) => {
+                found
+                    .as_ref()
+                    .and_then(|f| match self.search_target(&st, f, now) {
+                        SearchTarget::Topic(code, _) | SearchTarget::Answer(code, _) => Some(code),
+                        _ => None,
+                    })
+            }
+            _ => None,
+        };
+        Plan {
+            asked,
+            found,
+            need,
+            procedure,
+        }
+    }
+
+    /// The reply, once what [`Self::plan`] asked for has been fetched.
+    pub fn respond(&self, state: &State, plan: Plan, fetched: Fetched, now: i64) -> Turn {
+        let mut st = Self::current(state, now);
         let mut effects = Vec::new();
         let t = &self.texts;
-        let reply = match intent {
+        let details = fetched.procedure.as_ref();
+        let reply = match plan.asked {
             Asked::Silent => None,
             Asked::Welcome => Some(t.welcome()),
             Asked::Section(section) => Some(t.section(section)),
@@ -240,13 +275,10 @@ impl Dialogue {
             | Asked::BusStop(_)
             | Asked::Nearby { .. }
             | Asked::Bus(_)
-            | Asked::Notices(..) => {
-                let need = self.needs(&st, incoming, now);
-                Some(match (need, looked) {
-                    (Some(need), Some(Looked::Unavailable) | None) => t.unavailable(&need),
-                    (None, _) => t.welcome(),
-                })
-            }
+            | Asked::Notices(..) => Some(match (plan.need, fetched.looked) {
+                (Some(need), Some(Looked::Unavailable) | None) => t.unavailable(&need),
+                (None, _) => t.welcome(),
+            }),
             Asked::Feedback(procedure, helpful) => {
                 effects.push(Effect::Feedback {
                     procedure: procedure.clone(),
@@ -258,12 +290,17 @@ impl Dialogue {
                     t.sorry_feedback()
                 })
             }
-            Asked::Procedure(code, aspect) => self.answer(&mut st, &code, aspect, now),
+            Asked::Procedure(code, aspect) => {
+                Some(self.answer(&mut st, &code, aspect, details, now))
+            }
             Asked::TopicAspect(aspect) => match st.topic_at(now).cloned() {
-                Some(code) => self.answer(&mut st, &code, Some(aspect), now),
+                Some(code) => Some(self.answer(&mut st, &code, Some(aspect), details, now)),
                 None => Some(t.which_procedure(aspect)),
             },
-            Asked::Search(text) => Some(self.search(&mut st, &text, now, &mut effects)),
+            Asked::Search(text) => {
+                let found = plan.found.unwrap_or_else(|| self.engine.search(&text));
+                Some(self.search(&mut st, &text, &found, details, now, &mut effects))
+            }
         };
         Turn {
             reply,
@@ -377,7 +414,7 @@ impl Dialogue {
         let code = |s: &str| {
             ProcedureCode::parse(s)
                 .ok()
-                .filter(|c| self.engine.procedure(c).is_some())
+                .filter(|c| self.engine.entry(c).is_some())
         };
         if p == HANDOVER {
             Asked::Handover
@@ -437,7 +474,7 @@ impl Dialogue {
             .choices
             .iter()
             .filter(|c| {
-                self.engine.procedure(c).is_some_and(|p| {
+                self.engine.entry(c).is_some_and(|p| {
                     let name: Vec<Token> = split(&normalize(&p.name)).map(Token::new).collect();
                     words.iter().all(|w| name.iter().any(|n| w.compatible(n)))
                 })
@@ -449,23 +486,28 @@ impl Dialogue {
         }
     }
 
+    /// Answers a procedure with its details; without them (the store did
+    /// not have them) says so and offers the portal page and the hotline.
     fn answer(
         &self,
         st: &mut State,
         code: &ProcedureCode,
         aspect: Option<Aspect>,
+        details: Option<&Procedure>,
         now: i64,
-    ) -> Option<Reply> {
-        let p = self.engine.procedure(code)?;
+    ) -> Reply {
         st.topic = Some(code.clone());
         st.choices.clear();
         st.choice_aspect = None;
         st.updated_at = now;
-        Some(self.texts.procedure(p, aspect))
+        match details.filter(|p| &p.code == code) {
+            Some(p) => self.texts.procedure(p, aspect),
+            None => self.texts.details_missing(self.engine.entry(code)),
+        }
     }
 
-    fn search(&self, st: &mut State, text: &str, now: i64, effects: &mut Vec<Effect>) -> Reply {
-        let found = self.engine.search(text);
+    /// What a search leads to.
+    fn search_target(&self, st: &State, found: &Found, now: i64) -> SearchTarget {
         // A question that names no procedure (or none the catalogue knows)
         // but asks for an aspect is a follow-up about the one under
         // discussion.
@@ -473,25 +515,37 @@ impl Dialogue {
             && (found.content_words == 0
                 || found.outcome == Outcome::None && st.topic_at(now).is_some())
         {
-            return match st.topic_at(now).cloned() {
-                Some(code) => self
-                    .answer(st, &code, Some(aspect), now)
-                    .unwrap_or_else(|| self.texts.which_procedure(aspect)),
-                None => self.texts.which_procedure(aspect),
+            return match st.topic_at(now) {
+                Some(code) => SearchTarget::Topic(code.clone(), aspect),
+                None => SearchTarget::WhichProcedure(aspect),
             };
         }
         match found.outcome {
-            Outcome::Answer => {
-                let code = found.hits[0].code.clone();
-                self.answer(st, &code, found.aspect, now)
-                    .unwrap_or_else(|| self.texts.dont_know())
-            }
-            Outcome::Clarify => {
-                let hits: Vec<&Procedure> = found
+            Outcome::Answer => SearchTarget::Answer(found.hits[0].code.clone(), found.aspect),
+            Outcome::Clarify => SearchTarget::Clarify,
+            Outcome::None => SearchTarget::None,
+        }
+    }
+
+    fn search(
+        &self,
+        st: &mut State,
+        text: &str,
+        found: &Found,
+        details: Option<&Procedure>,
+        now: i64,
+        effects: &mut Vec<Effect>,
+    ) -> Reply {
+        match self.search_target(st, found, now) {
+            SearchTarget::Topic(code, aspect) => self.answer(st, &code, Some(aspect), details, now),
+            SearchTarget::WhichProcedure(aspect) => self.texts.which_procedure(aspect),
+            SearchTarget::Answer(code, aspect) => self.answer(st, &code, aspect, details, now),
+            SearchTarget::Clarify => {
+                let hits: Vec<&Entry> = found
                     .hits
                     .iter()
                     .take(MAX_CHOICES)
-                    .filter_map(|h| self.engine.procedure(&h.code))
+                    .filter_map(|h| self.engine.entry(&h.code))
                     .collect();
                 st.choices = hits.iter().map(|p| p.code.clone()).collect();
                 st.choice_aspect = found.aspect;
@@ -499,7 +553,7 @@ impl Dialogue {
                 st.updated_at = now;
                 self.texts.clarify(&hits)
             }
-            Outcome::None => {
+            SearchTarget::None => {
                 effects.push(Effect::Unanswered {
                     query: self.engine.redact(text),
                 });
@@ -508,6 +562,33 @@ impl Dialogue {
             }
         }
     }
+}
+
+/// Where a searched question leads.
+enum SearchTarget {
+    Topic(ProcedureCode, Aspect),
+    WhichProcedure(Aspect),
+    Answer(ProcedureCode, Option<Aspect>),
+    Clarify,
+    None,
+}
+
+/// What [`Dialogue::plan`] read, and what must be fetched.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    asked: Asked,
+    found: Option<Found>,
+    /// A lookup to make.
+    pub need: Option<Need>,
+    /// The procedure whose details the answer shows.
+    pub procedure: Option<ProcedureCode>,
+}
+
+/// What was fetched for a [`Plan`].
+#[derive(Debug, Clone, Default)]
+pub struct Fetched {
+    pub looked: Option<Looked>,
+    pub procedure: Option<Procedure>,
 }
 
 /// Whether typed text is one of the bot's own payloads (sent back as text
@@ -540,7 +621,7 @@ fn bus_stop_code(tokens: &[Token]) -> Option<String> {
 }
 
 /// A name cut for a numbered list.
-pub(crate) fn short_name(p: &Procedure) -> String {
+pub(crate) fn short_name(p: &Entry) -> String {
     shorten(&p.name, 110)
 }
 

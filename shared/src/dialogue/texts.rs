@@ -3,7 +3,7 @@
 
 use super::payload;
 use super::{procedure_text, short_name};
-use crate::catalogue::{Aspect, Procedure};
+use crate::catalogue::{Aspect, Entry, Procedure};
 use crate::lookup::{Need, NoticeKind};
 use crate::reply::Reply;
 
@@ -208,7 +208,7 @@ impl Texts {
         r
     }
 
-    pub fn clarify(&self, candidates: &[&Procedure]) -> Reply {
+    pub fn clarify(&self, candidates: &[&Entry]) -> Reply {
         let mut text = String::from("Anh/Chị muốn hỏi thủ tục nào sau đây?");
         for (i, p) in candidates.iter().enumerate() {
             text.push_str(&format!("\n{}. {}", i + 1, short_name(p)));
@@ -223,6 +223,20 @@ impl Texts {
                 format!("{}{}", payload::PROC, p.code),
             );
         }
+        r
+    }
+
+    /// When a procedure's details could not be fetched.
+    pub fn details_missing(&self, entry: Option<&Entry>) -> Reply {
+        let mut r = Reply::text(format!(
+            "Xin lỗi Anh/Chị, tôi chưa lấy được chi tiết của thủ tục này. Anh/Chị xem trên Cổng Dịch vụ công \
+             hoặc gọi {}.",
+            self.hotline_line()
+        ));
+        if let Some(e) = entry {
+            r.link("Xem trên Cổng DVC", e.url.clone());
+        }
+        self.call(&mut r);
         r
     }
 

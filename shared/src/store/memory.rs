@@ -7,13 +7,38 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{
-    ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier, ProcessedEvents,
-    StoreError,
+    ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier, ProcedureStore,
+    ProcessedEvents, StoreError,
 };
+use crate::catalogue::{Procedure, ProcedureCode};
 use crate::dialogue::State;
 
 fn poisoned<T>(_: T) -> StoreError {
     StoreError::Unavailable("memory store lock poisoned".into())
+}
+
+/// Procedures in a map.
+#[derive(Debug, Default)]
+pub struct MemoryProcedures {
+    by_code: HashMap<ProcedureCode, Procedure>,
+}
+
+impl MemoryProcedures {
+    pub fn new(procedures: impl IntoIterator<Item = Procedure>) -> Self {
+        Self {
+            by_code: procedures
+                .into_iter()
+                .map(|p| (p.code.clone(), p))
+                .collect(),
+        }
+    }
+}
+
+#[async_trait]
+impl ProcedureStore for MemoryProcedures {
+    async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>, StoreError> {
+        Ok(self.by_code.get(code).cloned())
+    }
 }
 
 /// Conversations in a map.

@@ -9,7 +9,7 @@ pub mod memory;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::ProcedureCode;
+use crate::catalogue::{Procedure, ProcedureCode};
 use crate::dialogue::State;
 
 /// Why a store call failed.
@@ -74,6 +74,12 @@ impl Channel {
             Self::Local => "local",
         }
     }
+}
+
+/// The procedures' details, fetched when one is answered.
+#[async_trait]
+pub trait ProcedureStore: Send + Sync {
+    async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>, StoreError>;
 }
 
 /// Conversation state by key, with optimistic concurrency.
