@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chatbot::dialogue::{Dialogue, Incoming, Texts};
 use chatbot::lookup::NotYetAvailable;
 use chatbot::reply::{Block, Reply};
+use chatbot::service::LiveDialogue;
 use chatbot::service::Service;
 use chatbot::store::memory::{MemoryConversations, MemoryEventLog, MemoryNotifier};
 use chatbot::store::{Channel, ConversationKey, ConversationStore, Event};
@@ -26,7 +27,10 @@ impl World {
         let events = Arc::new(MemoryEventLog::default());
         let notifier = Arc::new(MemoryNotifier::default());
         let service = Service {
-            dialogue: Arc::new(Dialogue::new(engine().clone(), Texts::default())),
+            dialogue: Arc::new(LiveDialogue::fixed(Dialogue::new(
+                engine().clone(),
+                Texts::default(),
+            ))),
             procedures: procedure_store(),
             conversations: conversations.clone(),
             events: events.clone(),

@@ -10,7 +10,7 @@ use chatbot::Error;
 use chatbot::catalogue::{self, Engine, Procedure};
 use chatbot::dialogue::{Dialogue, Texts};
 use chatbot::lookup::{Lookups, NotYetAvailable};
-use chatbot::service::Service;
+use chatbot::service::{LiveDialogue, Service};
 use chatbot::store::memory::{
     MemoryConversations, MemoryEventLog, MemoryProcedures, MemoryProcessedEvents,
 };
@@ -164,7 +164,10 @@ pub fn memory_service(
         events: Arc::new(MemoryEventLog::default()),
     };
     let service = Service {
-        dialogue: Arc::new(Dialogue::new(catalogue.engine.clone(), texts())),
+        dialogue: Arc::new(LiveDialogue::fixed(Dialogue::new(
+            catalogue.engine.clone(),
+            texts(),
+        ))),
         procedures: catalogue.procedures.clone(),
         conversations: stores.conversations.clone(),
         events: stores.events.clone(),

@@ -8,6 +8,7 @@
 //! - [`routes`]: the one route table (local server, SAM template);
 //! - [`embedded`]: the embedded default — the catalogue shipped in `data/`
 //!   and in-memory stores;
+//! - [`stores`]: the choice between the embedded default and DynamoDB;
 //! - [`logging`]: structured logs without citizens' text.
 
 pub mod apigw;
@@ -15,6 +16,7 @@ pub mod embedded;
 pub mod logging;
 pub mod outbound;
 pub mod routes;
+pub mod stores;
 
 /// Unix seconds now.
 pub fn now() -> i64 {

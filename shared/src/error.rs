@@ -18,4 +18,6 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("store: {0}")]
+    Store(String),
 }

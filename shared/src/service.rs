@@ -3,14 +3,143 @@
 //! carries out the effects. Channel adapters call [`Service::handle`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
-use crate::dialogue::{Dialogue, Effect, Fetched, Incoming, State};
+use arc_swap::ArcSwap;
+
+use crate::catalogue::Engine;
+use crate::dialogue::{Dialogue, Effect, Fetched, Incoming, State, Texts};
 use crate::lookup::Lookups;
 use crate::reply::Reply;
 use crate::store::{
-    ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier, ProcedureStore,
-    StoreError,
+    CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier,
+    ProcedureStore, Snapshot, StoreError,
 };
+use crate::text::lexicon::Lexicon;
+
+/// How often (seconds) a warm function asks whether editors published a new
+/// catalogue: a new version is answered from within a minute.
+pub const CATALOGUE_CHECK_INTERVAL: i64 = 60;
+
+/// The dialogue over the current catalogue. Fixed, or refreshed from a
+/// [`CatalogueSource`]: at most once per [`CATALOGUE_CHECK_INTERVAL`] a
+/// message first reads the current version (one small read) and, when it
+/// changed, loads the new snapshot and swaps the engine. Messages being
+/// answered keep the engine they started with.
+pub struct LiveDialogue {
+    current: ArcSwap<Dialogue>,
+    version: ArcSwap<String>,
+    next_check: AtomicI64,
+    source: Option<Arc<dyn CatalogueSource>>,
+    texts: Texts,
+}
+
+impl LiveDialogue {
+    /// A dialogue that never changes (the embedded catalogue, tests).
+    pub fn fixed(dialogue: Dialogue) -> Self {
+        Self {
+            texts: dialogue.texts().clone(),
+            current: ArcSwap::from_pointee(dialogue),
+            version: ArcSwap::from_pointee(String::new()),
+            next_check: AtomicI64::new(i64::MAX),
+            source: None,
+        }
+    }
+
+    /// Loads the current snapshot from `source` (the cold start) and keeps
+    /// following it.
+    pub async fn load(
+        source: Arc<dyn CatalogueSource>,
+        texts: Texts,
+        now: i64,
+    ) -> Result<Self, crate::Error> {
+        let snapshot = source
+            .snapshot()
+            .await
+            .map_err(|e| crate::Error::Store(e.to_string()))?
+            .ok_or_else(|| {
+                crate::Error::Store(
+                    "no catalogue has been imported yet (chatbot import catalogue …)".into(),
+                )
+            })?;
+        let version = snapshot.version.clone();
+        let dialogue = build(snapshot, texts.clone())?;
+        Ok(Self {
+            current: ArcSwap::from_pointee(dialogue),
+            version: ArcSwap::from_pointee(version),
+            next_check: AtomicI64::new(now + CATALOGUE_CHECK_INTERVAL),
+            source: Some(source),
+            texts,
+        })
+    }
+
+    /// The dialogue to answer with now.
+    pub fn get(&self) -> Arc<Dialogue> {
+        self.current.load_full()
+    }
+
+    /// The catalogue version answered from (empty when fixed).
+    pub fn version(&self) -> Arc<String> {
+        self.version.load_full()
+    }
+
+    /// Checks for a new catalogue when the interval has passed. Failures
+    /// are logged and leave the current catalogue in place (checked again
+    /// at the next interval): answering goes on.
+    pub async fn refresh_if_due(&self, now: i64) {
+        let Some(source) = &self.source else { return };
+        let due = self.next_check.load(Ordering::Acquire);
+        if now < due
+            || self
+                .next_check
+                .compare_exchange(
+                    due,
+                    now + CATALOGUE_CHECK_INTERVAL,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_err()
+        {
+            return;
+        }
+        match source.current_version().await {
+            Ok(Some(v)) if v != *self.version.load_full() => {}
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "catalogue version check failed");
+                return;
+            }
+        }
+        match source.snapshot().await {
+            Ok(Some(snapshot)) => {
+                let version = snapshot.version.clone();
+                match build(snapshot, self.texts.clone()) {
+                    Ok(d) => {
+                        self.current.store(Arc::new(d));
+                        tracing::info!(version = %version, "catalogue refreshed");
+                        self.version.store(Arc::new(version));
+                    }
+                    Err(e) => tracing::error!(error = %e, "new catalogue rejected"),
+                }
+            }
+            Ok(None) => {
+                tracing::warn!("the catalogue snapshot disappeared; keeping the current one")
+            }
+            Err(e) => tracing::warn!(error = %e, "catalogue snapshot load failed"),
+        }
+    }
+}
+
+fn build(snapshot: Snapshot, texts: Texts) -> Result<Dialogue, crate::Error> {
+    if snapshot.entries.is_empty() {
+        return Err(crate::Error::Store(format!(
+            "catalogue version {} has no procedures",
+            snapshot.version
+        )));
+    }
+    let engine = Engine::new(snapshot.entries, Lexicon::embedded()?);
+    Ok(Dialogue::new(Arc::new(engine), texts))
+}
 
 /// How many times a message is re-applied when another message of the
 /// same citizen saved the conversation meanwhile.
@@ -19,7 +148,7 @@ const MAX_ATTEMPTS: usize = 5;
 /// Everything a channel needs to answer a message.
 #[derive(Clone)]
 pub struct Service {
-    pub dialogue: Arc<Dialogue>,
+    pub dialogue: Arc<LiveDialogue>,
     pub procedures: Arc<dyn ProcedureStore>,
     pub conversations: Arc<dyn ConversationStore>,
     pub events: Arc<dyn EventLog>,
@@ -36,6 +165,8 @@ impl Service {
         incoming: &Incoming,
         now: i64,
     ) -> Result<Option<Reply>, StoreError> {
+        self.dialogue.refresh_if_due(now).await;
+        let dialogue = self.dialogue.get();
         let mut attempt = 0;
         let turn = loop {
             attempt += 1;
@@ -44,7 +175,7 @@ impl Service {
                 .load(key, now)
                 .await?
                 .unwrap_or_else(|| State::new(now));
-            let plan = self.dialogue.plan(&state, incoming, now);
+            let plan = dialogue.plan(&state, incoming, now);
             let looked = match &plan.need {
                 Some(need) => Some(self.lookups.lookup(need, now).await?),
                 None => None,
@@ -62,12 +193,10 @@ impl Service {
                 },
                 None => None,
             };
-            let turn = self
-                .dialogue
-                .respond(&state, plan, Fetched { looked, procedure }, now);
+            let turn = dialogue.respond(&state, plan, Fetched { looked, procedure }, now);
             match self
                 .conversations
-                .save(key, &turn.state, state.version)
+                .save(key, &turn.state, state.version, now)
                 .await
             {
                 Ok(()) => break turn,

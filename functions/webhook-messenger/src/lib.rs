@@ -362,7 +362,11 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
     let key = ConversationKey::new(Channel::Messenger, ev.psid.clone());
     match app
         .processed
-        .first_seen(&format!("messenger:{}", ev.id), now + PROCESSED_EVENT_TTL)
+        .first_seen(
+            &format!("messenger:{}", ev.id),
+            now,
+            now + PROCESSED_EVENT_TTL,
+        )
         .await
     {
         Ok(true) => {}

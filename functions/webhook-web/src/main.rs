@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use chatbot_adapters::embedded::{catalogue, memory_service};
 use chatbot_adapters::logging::{self, LogNotifier};
+use chatbot_adapters::stores::{Backend, backing};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use webhook_web::{App, Config, handle};
 
@@ -15,9 +15,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), Error> {
     logging::init();
     let config = Config::from_env()?;
-    let (service, _stores) = memory_service(&catalogue()?, Arc::new(LogNotifier), None);
+    let backing = backing(
+        &Backend::from_env()?,
+        Arc::new(LogNotifier),
+        None,
+        chatbot_adapters::now(),
+    )
+    .await?;
     let app = Arc::new(App {
-        service,
+        service: backing.service,
         config,
         clock: chatbot_adapters::now,
     });

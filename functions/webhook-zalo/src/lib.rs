@@ -280,7 +280,7 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
     let dedup = format!("zalo:{}", ev.id);
     match app
         .processed
-        .first_seen(&dedup, now + PROCESSED_EVENT_TTL)
+        .first_seen(&dedup, now, now + PROCESSED_EVENT_TTL)
         .await
     {
         Ok(true) => {}

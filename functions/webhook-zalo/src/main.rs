@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use chatbot_adapters::embedded::{catalogue, memory_service};
 use chatbot_adapters::logging::{self, LogNotifier};
 use chatbot_adapters::outbound::{HttpOutbound, Outbound, Outbox, RetryPolicy};
+use chatbot_adapters::stores::{Backend, backing};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use webhook_zalo::{App, Config, handle};
 
@@ -16,15 +16,21 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), Error> {
     logging::init();
     let config = Config::from_env()?;
-    let (service, stores) = memory_service(&catalogue()?, Arc::new(LogNotifier), None);
+    let backing = backing(
+        &Backend::from_env()?,
+        Arc::new(LogNotifier),
+        None,
+        chatbot_adapters::now(),
+    )
+    .await?;
     let outbound: Arc<dyn Outbound> = if config.has_token() {
         Arc::new(HttpOutbound::new(RetryPolicy::default())?)
     } else {
         Arc::new(Outbox::default())
     };
     let app = Arc::new(App {
-        service,
-        processed: stores.processed(),
+        service: backing.service,
+        processed: backing.processed,
         outbound,
         config,
         clock: chatbot_adapters::now,

@@ -2,13 +2,13 @@
 //! the local run and the reference the DynamoDB store is tested against.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use async_trait::async_trait;
 
 use super::{
-    ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier, ProcedureStore,
-    ProcessedEvents, StoreError,
+    CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier,
+    ProcedureStore, ProcessedEvents, Snapshot, StoreError,
 };
 use crate::catalogue::{Procedure, ProcedureCode};
 use crate::dialogue::State;
@@ -20,16 +20,28 @@ fn poisoned<T>(_: T) -> StoreError {
 /// Procedures in a map.
 #[derive(Debug, Default)]
 pub struct MemoryProcedures {
-    by_code: HashMap<ProcedureCode, Procedure>,
+    by_code: RwLock<HashMap<ProcedureCode, Procedure>>,
+}
+
+fn by_code(procedures: impl IntoIterator<Item = Procedure>) -> HashMap<ProcedureCode, Procedure> {
+    procedures
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
+        .collect()
 }
 
 impl MemoryProcedures {
     pub fn new(procedures: impl IntoIterator<Item = Procedure>) -> Self {
         Self {
-            by_code: procedures
-                .into_iter()
-                .map(|p| (p.code.clone(), p))
-                .collect(),
+            by_code: RwLock::new(by_code(procedures)),
+        }
+    }
+
+    /// Replaces every procedure (a new catalogue version).
+    pub fn replace(&self, procedures: impl IntoIterator<Item = Procedure>) {
+        let new = by_code(procedures);
+        if let Ok(mut m) = self.by_code.write() {
+            *m = new;
         }
     }
 }
@@ -37,7 +49,7 @@ impl MemoryProcedures {
 #[async_trait]
 impl ProcedureStore for MemoryProcedures {
     async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>, StoreError> {
-        Ok(self.by_code.get(code).cloned())
+        Ok(self.by_code.read().map_err(poisoned)?.get(code).cloned())
     }
 }
 
@@ -62,9 +74,13 @@ impl ConversationStore for MemoryConversations {
         key: &ConversationKey,
         state: &State,
         expected: u64,
+        now: i64,
     ) -> Result<(), StoreError> {
         let mut states = self.states.lock().map_err(poisoned)?;
-        let stored = states.get(&key.storage_key()).map_or(0, |s| s.version);
+        let stored = states
+            .get(&key.storage_key())
+            .filter(|s| s.expires_at > now)
+            .map_or(0, |s| s.version);
         if stored != expected {
             return Err(StoreError::Conflict);
         }
@@ -100,11 +116,16 @@ impl MemoryProcessedEvents {
 
 #[async_trait]
 impl ProcessedEvents for MemoryProcessedEvents {
-    async fn first_seen(&self, event_id: &str, expires_at: i64) -> Result<bool, StoreError> {
+    async fn first_seen(
+        &self,
+        event_id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
         let mut seen = self.seen.lock().map_err(poisoned)?;
         match seen.get(event_id) {
-            Some(_) => Ok(false),
-            None => {
+            Some(exp) if *exp > now => Ok(false),
+            _ => {
                 seen.insert(event_id.to_owned(), expires_at);
                 Ok(true)
             }
@@ -134,6 +155,56 @@ impl EventLog for MemoryEventLog {
     async fn record(&self, event: Event) -> Result<(), StoreError> {
         self.events.lock().map_err(poisoned)?.push(event);
         Ok(())
+    }
+
+    async fn list(&self, from: i64, to: i64) -> Result<Vec<Event>, StoreError> {
+        let mut out: Vec<Event> = self
+            .events
+            .lock()
+            .map_err(poisoned)?
+            .iter()
+            .filter(|e| (from..to).contains(&e.at()))
+            .cloned()
+            .collect();
+        out.sort_by_key(Event::at);
+        Ok(out)
+    }
+}
+
+/// A catalogue snapshot held in memory; [`MemoryCatalogue::publish`]
+/// replaces it (tests of the refresh, the local run).
+#[derive(Debug, Default)]
+pub struct MemoryCatalogue {
+    current: Mutex<Option<Snapshot>>,
+}
+
+impl MemoryCatalogue {
+    pub fn new(snapshot: Snapshot) -> Self {
+        Self {
+            current: Mutex::new(Some(snapshot)),
+        }
+    }
+
+    pub fn publish(&self, snapshot: Snapshot) {
+        if let Ok(mut c) = self.current.lock() {
+            *c = Some(snapshot);
+        }
+    }
+}
+
+#[async_trait]
+impl CatalogueSource for MemoryCatalogue {
+    async fn current_version(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .current
+            .lock()
+            .map_err(poisoned)?
+            .as_ref()
+            .map(|s| s.version.clone()))
+    }
+
+    async fn snapshot(&self) -> Result<Option<Snapshot>, StoreError> {
+        Ok(self.current.lock().map_err(poisoned)?.clone())
     }
 }
 

@@ -4,12 +4,14 @@
 //! Nothing stored here holds message text: conversations keep codes and
 //! choices, events keep redacted queries (known words only).
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamo;
 pub mod memory;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{Procedure, ProcedureCode};
+use crate::catalogue::{Entry, Procedure, ProcedureCode};
 use crate::dialogue::State;
 
 /// Why a store call failed.
@@ -88,12 +90,14 @@ pub trait ConversationStore: Send + Sync {
     /// The state, unless there is none or it has expired at `now`.
     async fn load(&self, key: &ConversationKey, now: i64) -> Result<Option<State>, StoreError>;
     /// Saves `state` if the stored version is still `expected` (0: none
-    /// stored yet); the saved state carries version `expected + 1`.
+    /// stored yet, or only one expired at `now`); the saved state carries
+    /// version `expected + 1`. Otherwise [`StoreError::Conflict`].
     async fn save(
         &self,
         key: &ConversationKey,
         state: &State,
         expected: u64,
+        now: i64,
     ) -> Result<(), StoreError>;
     /// Deletes everything kept for this conversation (a citizen's request).
     async fn delete(&self, key: &ConversationKey) -> Result<(), StoreError>;
@@ -104,9 +108,14 @@ pub trait ConversationStore: Send + Sync {
 #[async_trait]
 pub trait ProcessedEvents: Send + Sync {
     /// Records `event_id` (kept until `expires_at`); true if it was not yet
-    /// recorded — the caller handles it — false if it was — the caller
-    /// skips it. First writer wins.
-    async fn first_seen(&self, event_id: &str, expires_at: i64) -> Result<bool, StoreError>;
+    /// recorded (or its record expired before `now`) — the caller handles
+    /// it — false if it was — the caller skips it. First writer wins.
+    async fn first_seen(
+        &self,
+        event_id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool, StoreError>;
     /// Forgets `event_id` after its handling failed, so that the platform's
     /// retry is handled instead of skipped.
     async fn forget(&self, event_id: &str) -> Result<(), StoreError>;
@@ -138,10 +147,52 @@ pub enum Event {
     },
 }
 
+impl Event {
+    pub fn at(&self) -> i64 {
+        match self {
+            Self::Unanswered { at, .. } | Self::Feedback { at, .. } | Self::Handover { at, .. } => {
+                *at
+            }
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unanswered { .. } => "unanswered",
+            Self::Feedback { .. } => "feedback",
+            Self::Handover { .. } => "handover",
+        }
+    }
+}
+
+/// How long events are kept (180 days): long enough for editors to learn
+/// from a season of questions.
+pub const EVENT_RETENTION: i64 = 180 * 24 * 3600;
+
 /// Where events go (DynamoDB in AWS, memory and the log locally).
 #[async_trait]
 pub trait EventLog: Send + Sync {
     async fn record(&self, event: Event) -> Result<(), StoreError>;
+    /// The events with `from <= at < to`, oldest first.
+    async fn list(&self, from: i64, to: i64) -> Result<Vec<Event>, StoreError>;
+}
+
+/// The search index's input, published as one versioned unit: what every
+/// function loads at its cold start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Changes whenever anything in the imported catalogue changes.
+    pub version: String,
+    pub entries: Vec<Entry>,
+}
+
+/// Where the current catalogue snapshot is read from.
+#[async_trait]
+pub trait CatalogueSource: Send + Sync {
+    /// The version of the current snapshot (one small read), if any.
+    async fn current_version(&self) -> Result<Option<String>, StoreError>;
+    /// The current snapshot, if any.
+    async fn snapshot(&self) -> Result<Option<Snapshot>, StoreError>;
 }
 
 /// Tells the operators' desk that a citizen waits for a human.

@@ -1,0 +1,990 @@
+//! The storage ports on DynamoDB (feature `dynamodb`). The table design is
+//! described in `docs/STORAGE.md`; in short:
+//!
+//! - **data** (`pk`, `sk`): read-mostly reference data written by
+//!   `chatbot import`: `PROC#<code>`/`DETAIL` (a procedure's details as
+//!   JSON), `CATALOGUE`/`CURRENT` (the published snapshot's version and
+//!   chunk count) and `CATALOGUE#<version>`/`CHUNK#0000…` (the search
+//!   index's input, gzip-compressed JSON split into chunks).
+//! - **state** (`pk`, TTL `expires_at`): what the webhooks write per
+//!   message: `CONV#<channel>#<user>` (state JSON, `version`) and
+//!   `EVENT#<id>` (processed events).
+//! - **events** (`pk`, `sk`, TTL `expires_at`): `DAY#<yyyy-mm-dd>` /
+//!   `<at>#<kind>#<random>`: unanswered questions, feedback, handovers.
+//!
+//! TTL deletion is lazy (up to days late), so every read checks
+//! `expires_at` itself and every conditional write treats an expired item
+//! as absent.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes,
+    PutRequest, ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
+};
+use sha2::{Digest, Sha256};
+
+use super::{
+    CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, ProcedureStore,
+    ProcessedEvents, Snapshot, StoreError,
+};
+use crate::catalogue::{Entry, Procedure, ProcedureCode};
+use crate::dialogue::State;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The largest chunk of a catalogue snapshot (DynamoDB items hold 400 KB).
+const CHUNK_BYTES: usize = 350 * 1024;
+/// The largest item DynamoDB stores, with room for the keys.
+const MAX_ITEM_BYTES: usize = 390 * 1024;
+/// BatchWriteItem takes at most 25 requests, BatchGetItem 100 keys.
+const BATCH_WRITE: usize = 25;
+const BATCH_GET: usize = 100;
+/// Unprocessed batch items are retried this many times, backing off.
+const BATCH_ATTEMPTS: u32 = 8;
+
+/// The three tables' names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    pub data: String,
+    pub state: String,
+    pub events: String,
+}
+
+impl Tables {
+    /// `<prefix>-data`, `<prefix>-state`, `<prefix>-events` (the names
+    /// `chatbot import --create-tables` and the local run use).
+    pub fn with_prefix(prefix: &str) -> Self {
+        Self {
+            data: format!("{prefix}-data"),
+            state: format!("{prefix}-state"),
+            events: format!("{prefix}-events"),
+        }
+    }
+
+    /// `DATA_TABLE`, `STATE_TABLE`, `EVENTS_TABLE` (set by the SAM
+    /// template); unset ones default to the `chatbot-` prefix names.
+    pub fn from_env() -> Self {
+        let d = Self::with_prefix("chatbot");
+        let var = |name: &str, default: String| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or(default)
+        };
+        Self {
+            data: var("DATA_TABLE", d.data),
+            state: var("STATE_TABLE", d.state),
+            events: var("EVENTS_TABLE", d.events),
+        }
+    }
+}
+
+/// How long calls may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub operation: Duration,
+    pub max_attempts: u32,
+}
+
+impl Timeouts {
+    /// For the webhooks: Zalo wants its 200 within 2 s and Meta within a
+    /// few, and a message makes three to five calls; a call gets 250 ms per
+    /// attempt (DynamoDB answers in single-digit ms) and 700 ms in all.
+    pub const WEBHOOK: Self = Self {
+        connect: Duration::from_millis(300),
+        attempt: Duration::from_millis(250),
+        operation: Duration::from_millis(700),
+        max_attempts: 3,
+    };
+    /// For imports and other batch work: patient.
+    pub const BATCH: Self = Self {
+        connect: Duration::from_secs(3),
+        attempt: Duration::from_secs(10),
+        operation: Duration::from_secs(60),
+        max_attempts: 5,
+    };
+}
+
+/// The credentials and region used with an explicit endpoint (DynamoDB
+/// Local scopes tables by access key and region: every local tool uses
+/// this pair).
+pub const LOCAL_ACCESS_KEY: &str = "local";
+pub const LOCAL_REGION: &str = "ap-southeast-1";
+
+/// The DynamoDB implementation of every store port.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    tables: Tables,
+    /// Items per Query/Scan page (DynamoDB's 1 MB pages when `None`).
+    page_size: Option<i32>,
+}
+
+fn unavailable<E, R>(what: &str, e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let detail = match &e {
+        SdkError::ServiceError(s) => {
+            let err = s.err();
+            format!(
+                "{}: {}",
+                err.code().unwrap_or("service error"),
+                err.message().unwrap_or("")
+            )
+        }
+        SdkError::TimeoutError(_) => "timed out".to_owned(),
+        SdkError::DispatchFailure(_) => "could not connect".to_owned(),
+        other => other.to_string(),
+    };
+    StoreError::Unavailable(format!("DynamoDB {what}: {detail}"))
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+fn get_n(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("stored {what} is unreadable: {detail}"))
+}
+
+/// A day's partition of the events table.
+fn day_key(at: i64) -> String {
+    // Civil date from unix days (Howard Hinnant's algorithm), UTC.
+    let z = at.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("DAY#{y:04}-{m:02}-{d:02}")
+}
+
+/// The published catalogue's pointer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentCatalogue {
+    pub version: String,
+    pub chunks: usize,
+    pub count: usize,
+    pub sha256: String,
+    pub previous: Option<(String, usize)>,
+}
+
+/// What [`DynamoStore::publish_catalogue`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub version: String,
+    /// False when this version was already the current one (a re-run).
+    pub changed: bool,
+    pub procedures: usize,
+    pub removed: usize,
+    pub chunks: usize,
+    pub snapshot_bytes: usize,
+}
+
+/// The version of a catalogue: a digest of every procedure as stored.
+pub fn catalogue_version(procedures: &[Procedure]) -> Result<String, StoreError> {
+    let mut h = Sha256::new();
+    for p in procedures {
+        let json = serde_json::to_vec(p).map_err(|e| corrupt("procedure", e))?;
+        h.update(&json);
+        h.update(b"\n");
+    }
+    Ok(hex::encode(&h.finalize()[..8]))
+}
+
+/// The compressed snapshot of `entries`.
+pub fn encode_snapshot(entries: &[Entry]) -> Result<Vec<u8>, StoreError> {
+    let json = serde_json::to_vec(entries).map_err(|e| corrupt("snapshot", e))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&json)
+        .and_then(|()| gz.finish())
+        .map_err(|e| corrupt("snapshot", e))
+}
+
+fn decode_snapshot(bytes: &[u8]) -> Result<Vec<Entry>, StoreError> {
+    let mut json = Vec::with_capacity(bytes.len() * 6);
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut json)
+        .map_err(|e| corrupt("snapshot", e))?;
+    serde_json::from_slice(&json).map_err(|e| corrupt("snapshot", e))
+}
+
+impl DynamoStore {
+    /// A client for the default AWS configuration (the Lambda's role and
+    /// region), or for `endpoint` (DynamoDB Local) with the local pair.
+    pub async fn connect(endpoint: Option<&str>, tables: Tables, timeouts: Timeouts) -> Self {
+        let timeout = TimeoutConfig::builder()
+            .connect_timeout(timeouts.connect)
+            .operation_attempt_timeout(timeouts.attempt)
+            .operation_timeout(timeouts.operation)
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(timeout)
+            .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts));
+        if let Some(endpoint) = endpoint {
+            loader = loader
+                .endpoint_url(endpoint)
+                .region(Region::new(LOCAL_REGION))
+                .credentials_provider(Credentials::new(
+                    LOCAL_ACCESS_KEY,
+                    LOCAL_ACCESS_KEY,
+                    None,
+                    None,
+                    "dynamodb-local",
+                ));
+        }
+        let config = loader.load().await;
+        Self {
+            client: Client::new(&config),
+            tables,
+            page_size: None,
+        }
+    }
+
+    pub fn from_client(client: Client, tables: Tables) -> Self {
+        Self {
+            client,
+            tables,
+            page_size: None,
+        }
+    }
+
+    /// Smaller Query/Scan pages (tests exercise pagination with them).
+    pub fn with_page_size(mut self, items: i32) -> Self {
+        self.page_size = Some(items);
+        self
+    }
+
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Opens the connection (TLS handshake, credentials) during init so
+    /// that the first message does not pay for it: reads the catalogue
+    /// pointer, which the cold start needs anyway.
+    pub async fn warm_up(&self) -> Result<Option<CurrentCatalogue>, StoreError> {
+        self.current_catalogue().await
+    }
+
+    /// Creates the three tables with TTL, unless they exist (the local
+    /// run and tests; in AWS the SAM template creates them).
+    pub async fn create_tables(&self) -> Result<(), StoreError> {
+        let specs = [
+            (&self.tables.data, true, false),
+            (&self.tables.state, false, true),
+            (&self.tables.events, true, true),
+        ];
+        for (name, with_sort, with_ttl) in specs {
+            let mut req = self
+                .client
+                .create_table()
+                .table_name(name.as_str())
+                .billing_mode(BillingMode::PayPerRequest)
+                .attribute_definitions(attribute("pk")?)
+                .key_schema(key("pk", KeyType::Hash)?);
+            if with_sort {
+                req = req
+                    .attribute_definitions(attribute("sk")?)
+                    .key_schema(key("sk", KeyType::Range)?);
+            }
+            match req.send().await {
+                Ok(_) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_resource_in_use_exception()) =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(unavailable("CreateTable", e)),
+            }
+            if with_ttl {
+                let spec = TimeToLiveSpecification::builder()
+                    .enabled(true)
+                    .attribute_name("expires_at")
+                    .build()
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                self.client
+                    .update_time_to_live()
+                    .table_name(name.as_str())
+                    .time_to_live_specification(spec)
+                    .send()
+                    .await
+                    .map_err(|e| unavailable("UpdateTimeToLive", e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the three tables (tests).
+    pub async fn delete_tables(&self) -> Result<(), StoreError> {
+        for name in [&self.tables.data, &self.tables.state, &self.tables.events] {
+            match self
+                .client
+                .delete_table()
+                .table_name(name.as_str())
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_resource_not_found_exception()) => {}
+                Err(e) => return Err(unavailable("DeleteTable", e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The published catalogue's pointer, if any.
+    pub async fn current_catalogue(&self) -> Result<Option<CurrentCatalogue>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.data)
+            .key("pk", s("CATALOGUE"))
+            .key("sk", s("CURRENT"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        let Some(item) = out.item() else {
+            return Ok(None);
+        };
+        let field = |name: &str| corrupt("catalogue pointer", format!("no {name}"));
+        let previous = match (get_s(item, "previous"), get_n(item, "previous_chunks")) {
+            (Some(v), Some(c)) => Some((v.to_owned(), c as usize)),
+            _ => None,
+        };
+        Ok(Some(CurrentCatalogue {
+            version: get_s(item, "version")
+                .ok_or_else(|| field("version"))?
+                .to_owned(),
+            chunks: get_n(item, "chunks").ok_or_else(|| field("chunks"))? as usize,
+            count: get_n(item, "count").ok_or_else(|| field("count"))? as usize,
+            sha256: get_s(item, "sha256")
+                .ok_or_else(|| field("sha256"))?
+                .to_owned(),
+            previous,
+        }))
+    }
+
+    async fn load_chunks(&self, current: &CurrentCatalogue) -> Result<Vec<u8>, StoreError> {
+        let pk = format!("CATALOGUE#{}", current.version);
+        let mut parts: Vec<Option<Vec<u8>>> = vec![None; current.chunks];
+        let keys: Vec<Item> = (0..current.chunks)
+            .map(|i| {
+                HashMap::from([
+                    ("pk".to_owned(), s(pk.clone())),
+                    ("sk".to_owned(), s(format!("CHUNK#{i:04}"))),
+                ])
+            })
+            .collect();
+        for batch in keys.chunks(BATCH_GET) {
+            for item in self.batch_get(&self.tables.data, batch.to_vec()).await? {
+                let sk = get_s(&item, "sk").unwrap_or_default();
+                let i: usize = sk
+                    .strip_prefix("CHUNK#")
+                    .and_then(|i| i.parse().ok())
+                    .filter(|i| *i < current.chunks)
+                    .ok_or_else(|| corrupt("catalogue chunk", sk))?;
+                let Some(AttributeValue::B(data)) = item.get("data") else {
+                    return Err(corrupt("catalogue chunk", "no data"));
+                };
+                parts[i] = Some(data.as_ref().to_vec());
+            }
+        }
+        let mut bytes = Vec::new();
+        for (i, part) in parts.into_iter().enumerate() {
+            bytes.extend(part.ok_or_else(|| corrupt("catalogue", format!("chunk {i} missing")))?);
+        }
+        if hex::encode(Sha256::digest(&bytes)) != current.sha256 {
+            return Err(corrupt("catalogue", "checksum mismatch"));
+        }
+        Ok(bytes)
+    }
+
+    /// BatchGetItem, retrying unprocessed keys with backoff.
+    async fn batch_get(&self, table: &str, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::with_capacity(keys.len());
+        let mut pending = keys;
+        for attempt in 0..BATCH_ATTEMPTS {
+            if pending.is_empty() {
+                return Ok(out);
+            }
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
+            let ka = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            let res = self
+                .client
+                .batch_get_item()
+                .request_items(table, ka)
+                .send()
+                .await
+                .map_err(|e| unavailable("BatchGetItem", e))?;
+            if let Some(items) = res.responses().and_then(|r| r.get(table)) {
+                out.extend(items.iter().cloned());
+            }
+            if let Some(left) = res.unprocessed_keys().and_then(|u| u.get(table)) {
+                pending = left.keys().to_vec();
+            }
+        }
+        if pending.is_empty() {
+            Ok(out)
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "DynamoDB BatchGetItem: {} keys still unprocessed",
+                pending.len()
+            )))
+        }
+    }
+
+    /// BatchWriteItem of up to 25 requests, retrying unprocessed items
+    /// with backoff.
+    async fn batch_write(
+        &self,
+        table: &str,
+        requests: Vec<WriteRequest>,
+    ) -> Result<(), StoreError> {
+        let mut pending = requests;
+        for attempt in 0..BATCH_ATTEMPTS {
+            if pending.is_empty() {
+                return Ok(());
+            }
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
+            let res = self
+                .client
+                .batch_write_item()
+                .request_items(table, std::mem::take(&mut pending))
+                .send()
+                .await
+                .map_err(|e| unavailable("BatchWriteItem", e))?;
+            if let Some(left) = res.unprocessed_items().and_then(|u| u.get(table)) {
+                pending = left.clone();
+            }
+        }
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "DynamoDB BatchWriteItem: {} items still unprocessed",
+                pending.len()
+            )))
+        }
+    }
+
+    /// Writes items in batches of 25; `progress` gets the number written
+    /// after each batch.
+    pub async fn put_all(
+        &self,
+        table: &str,
+        items: Vec<Item>,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<(), StoreError> {
+        let mut requests = Vec::with_capacity(items.len());
+        for item in items {
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        let mut rest = requests;
+        while !rest.is_empty() {
+            let tail = rest.split_off(rest.len().min(BATCH_WRITE));
+            let n = rest.len();
+            self.batch_write(table, rest).await?;
+            progress(n);
+            rest = tail;
+        }
+        Ok(())
+    }
+
+    /// Deletes items by key in batches of 25.
+    pub async fn delete_all(&self, table: &str, keys: Vec<Item>) -> Result<(), StoreError> {
+        let mut requests = Vec::with_capacity(keys.len());
+        for key in keys {
+            let del = aws_sdk_dynamodb::types::DeleteRequest::builder()
+                .set_key(Some(key))
+                .build()
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            requests.push(WriteRequest::builder().delete_request(del).build());
+        }
+        for batch in requests.chunks(BATCH_WRITE) {
+            self.batch_write(table, batch.to_vec()).await?;
+        }
+        Ok(())
+    }
+
+    /// The item a procedure's details are stored as.
+    pub fn procedure_item(p: &Procedure) -> Result<Item, StoreError> {
+        let doc = serde_json::to_string(p).map_err(|e| corrupt("procedure", e))?;
+        if doc.len() > MAX_ITEM_BYTES {
+            return Err(StoreError::Unavailable(format!(
+                "procedure {} is {} bytes, more than a DynamoDB item holds",
+                p.code,
+                doc.len()
+            )));
+        }
+        Ok(HashMap::from([
+            ("pk".to_owned(), s(format!("PROC#{}", p.code))),
+            ("sk".to_owned(), s("DETAIL")),
+            ("doc".to_owned(), s(doc)),
+        ]))
+    }
+
+    /// Publishes a catalogue: every procedure's details, then the
+    /// snapshot's chunks under a new version, then (last, in one write)
+    /// the pointer to it, so that readers see the old catalogue or the new
+    /// one, never a mix. Procedures no longer in the catalogue are deleted,
+    /// and snapshot versions older than the previous one. A re-run with
+    /// the same catalogue rewrites the same items and changes nothing.
+    pub async fn publish_catalogue(
+        &self,
+        procedures: &[Procedure],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Published, StoreError> {
+        let version = catalogue_version(procedures)?;
+        let current = self.current_catalogue().await?;
+        let items = procedures
+            .iter()
+            .map(Self::procedure_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.put_all(&self.tables.data, items, progress).await?;
+
+        let entries: Vec<Entry> = procedures.iter().map(Entry::from).collect();
+        let bytes = encode_snapshot(&entries)?;
+        let chunks: Vec<Item> = bytes
+            .chunks(CHUNK_BYTES)
+            .enumerate()
+            .map(|(i, c)| {
+                HashMap::from([
+                    ("pk".to_owned(), s(format!("CATALOGUE#{version}"))),
+                    ("sk".to_owned(), s(format!("CHUNK#{i:04}"))),
+                    ("data".to_owned(), AttributeValue::B(Blob::new(c))),
+                ])
+            })
+            .collect();
+        let chunk_count = chunks.len();
+        self.put_all(&self.tables.data, chunks, &|_| {}).await?;
+
+        // Procedures the old catalogue had and the new one does not.
+        let mut removed = 0;
+        if let Some(cur) = &current
+            && cur.version != version
+        {
+            let old = decode_snapshot(&self.load_chunks(cur).await?)?;
+            let keep: std::collections::HashSet<&ProcedureCode> =
+                procedures.iter().map(|p| &p.code).collect();
+            let gone: Vec<Item> = old
+                .iter()
+                .filter(|e| !keep.contains(&e.code))
+                .map(|e| {
+                    HashMap::from([
+                        ("pk".to_owned(), s(format!("PROC#{}", e.code))),
+                        ("sk".to_owned(), s("DETAIL")),
+                    ])
+                })
+                .collect();
+            removed = gone.len();
+            self.delete_all(&self.tables.data, gone).await?;
+        }
+
+        let changed = current.as_ref().is_none_or(|c| c.version != version);
+        if changed {
+            let mut pointer = HashMap::from([
+                ("pk".to_owned(), s("CATALOGUE")),
+                ("sk".to_owned(), s("CURRENT")),
+                ("version".to_owned(), s(version.clone())),
+                ("chunks".to_owned(), n(chunk_count)),
+                ("count".to_owned(), n(procedures.len())),
+                ("sha256".to_owned(), s(hex::encode(Sha256::digest(&bytes)))),
+            ]);
+            if let Some(cur) = &current {
+                pointer.insert("previous".to_owned(), s(cur.version.clone()));
+                pointer.insert("previous_chunks".to_owned(), n(cur.chunks));
+            }
+            self.client
+                .put_item()
+                .table_name(&self.tables.data)
+                .set_item(Some(pointer))
+                .send()
+                .await
+                .map_err(|e| unavailable("PutItem", e))?;
+            // The version before the previous one is no longer needed:
+            // functions that loaded it have had a minute to move on.
+            if let Some(cur) = &current
+                && let Some((old, chunks)) = &cur.previous
+                && *old != version
+            {
+                let keys = (0..*chunks)
+                    .map(|i| {
+                        HashMap::from([
+                            ("pk".to_owned(), s(format!("CATALOGUE#{old}"))),
+                            ("sk".to_owned(), s(format!("CHUNK#{i:04}"))),
+                        ])
+                    })
+                    .collect();
+                self.delete_all(&self.tables.data, keys).await?;
+            }
+        }
+        Ok(Published {
+            version,
+            changed,
+            procedures: procedures.len(),
+            removed,
+            chunks: chunk_count,
+            snapshot_bytes: bytes.len(),
+        })
+    }
+
+    /// Every procedure's details, by scanning the data table (what a cold
+    /// start would cost without the snapshot; measured, not used).
+    pub async fn scan_procedures(&self) -> Result<Vec<Procedure>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let res = self
+                .client
+                .scan()
+                .table_name(&self.tables.data)
+                .filter_expression("sk = :d")
+                .expression_attribute_values(":d", s("DETAIL"))
+                .set_exclusive_start_key(start.take())
+                .set_limit(self.page_size)
+                .send()
+                .await
+                .map_err(|e| unavailable("Scan", e))?;
+            for item in res.items() {
+                let doc = get_s(item, "doc").ok_or_else(|| corrupt("procedure", "no doc"))?;
+                out.push(serde_json::from_str(doc).map_err(|e| corrupt("procedure", e))?);
+            }
+            match res.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+}
+
+async fn backoff(attempt: u32) {
+    let ms = 25u64 << attempt.min(6);
+    // Full jitter keeps parallel importers from retrying in step.
+    let jitter = u64::from(rand_u32()) % ms.max(1);
+    tokio::time::sleep(Duration::from_millis(ms / 2 + jitter / 2)).await;
+}
+
+fn rand_u32() -> u32 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now()) as u32
+}
+
+fn attribute(name: &str) -> Result<AttributeDefinition, StoreError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
+fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
+#[async_trait]
+impl ProcedureStore for DynamoStore {
+    async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.data)
+            .key("pk", s(format!("PROC#{code}")))
+            .key("sk", s("DETAIL"))
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        let Some(item) = out.item() else {
+            return Ok(None);
+        };
+        let doc = get_s(item, "doc").ok_or_else(|| corrupt("procedure", "no doc"))?;
+        serde_json::from_str(doc)
+            .map(Some)
+            .map_err(|e| corrupt("procedure", e))
+    }
+}
+
+#[async_trait]
+impl CatalogueSource for DynamoStore {
+    async fn current_version(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.current_catalogue().await?.map(|c| c.version))
+    }
+
+    async fn snapshot(&self) -> Result<Option<Snapshot>, StoreError> {
+        let Some(current) = self.current_catalogue().await? else {
+            return Ok(None);
+        };
+        let entries = decode_snapshot(&self.load_chunks(&current).await?)?;
+        Ok(Some(Snapshot {
+            version: current.version,
+            entries,
+        }))
+    }
+}
+
+fn conversation_pk(key: &ConversationKey) -> AttributeValue {
+    s(format!("CONV#{}", key.storage_key()))
+}
+
+#[async_trait]
+impl ConversationStore for DynamoStore {
+    async fn load(&self, key: &ConversationKey, now: i64) -> Result<Option<State>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.state)
+            .key("pk", conversation_pk(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        let Some(item) = out.item() else {
+            return Ok(None);
+        };
+        if get_n(item, "expires_at").is_none_or(|t| t <= now) {
+            return Ok(None);
+        }
+        let json = get_s(item, "state").ok_or_else(|| corrupt("conversation", "no state"))?;
+        let mut state: State =
+            serde_json::from_str(json).map_err(|e| corrupt("conversation", e))?;
+        state.version = get_n(item, "version")
+            .and_then(|v| u64::try_from(v).ok())
+            .ok_or_else(|| corrupt("conversation", "no version"))?;
+        Ok(Some(state))
+    }
+
+    async fn save(
+        &self,
+        key: &ConversationKey,
+        state: &State,
+        expected: u64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut saved = state.clone();
+        saved.version = expected + 1;
+        let json = serde_json::to_string(&saved).map_err(|e| corrupt("conversation", e))?;
+        let mut req = self
+            .client
+            .put_item()
+            .table_name(&self.tables.state)
+            .item("pk", conversation_pk(key))
+            .item("state", s(json))
+            .item("version", n(saved.version))
+            .item("expires_at", n(saved.expires_at));
+        req = if expected == 0 {
+            req.condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+                .expression_attribute_values(":now", n(now))
+        } else {
+            req.condition_expression("version = :expected")
+                .expression_attribute_values(":expected", n(expected))
+        };
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict)
+            }
+            Err(e) => Err(unavailable("PutItem", e)),
+        }
+    }
+
+    async fn delete(&self, key: &ConversationKey) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.tables.state)
+            .key("pk", conversation_pk(key))
+            .send()
+            .await
+            .map_err(|e| unavailable("DeleteItem", e))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ProcessedEvents for DynamoStore {
+    async fn first_seen(
+        &self,
+        event_id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let res = self
+            .client
+            .put_item()
+            .table_name(&self.tables.state)
+            .item("pk", s(format!("EVENT#{event_id}")))
+            .item("expires_at", n(expires_at))
+            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable("PutItem", e)),
+        }
+    }
+
+    async fn forget(&self, event_id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.tables.state)
+            .key("pk", s(format!("EVENT#{event_id}")))
+            .send()
+            .await
+            .map_err(|e| unavailable("DeleteItem", e))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl EventLog for DynamoStore {
+    async fn record(&self, event: Event) -> Result<(), StoreError> {
+        let at = event.at();
+        let json = serde_json::to_string(&event).map_err(|e| corrupt("event", e))?;
+        // The random part keeps two events of the same second apart.
+        let sk = format!("{at:011}#{}#{:08x}", event.kind(), rand_u32());
+        self.client
+            .put_item()
+            .table_name(&self.tables.events)
+            .item("pk", s(day_key(at)))
+            .item("sk", s(sk))
+            .item("kind", s(event.kind()))
+            .item("event", s(json))
+            .item("expires_at", n(at + super::EVENT_RETENTION))
+            .send()
+            .await
+            .map_err(|e| unavailable("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn list(&self, from: i64, to: i64) -> Result<Vec<Event>, StoreError> {
+        let mut out = Vec::new();
+        if to <= from {
+            return Ok(out);
+        }
+        let mut day = from.div_euclid(86_400) * 86_400;
+        while day < to {
+            let mut start: Option<Item> = None;
+            loop {
+                let res = self
+                    .client
+                    .query()
+                    .table_name(&self.tables.events)
+                    .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                    .expression_attribute_values(":pk", s(day_key(day)))
+                    .expression_attribute_values(":from", s(format!("{from:011}")))
+                    // Every sort key of a second below `to` sorts before
+                    // this bound ("#" < "~").
+                    .expression_attribute_values(":to", s(format!("{:011}~", to - 1)))
+                    .set_exclusive_start_key(start.take())
+                    .set_limit(self.page_size)
+                    .send()
+                    .await
+                    .map_err(|e| unavailable("Query", e))?;
+                for item in res.items() {
+                    let json = get_s(item, "event").ok_or_else(|| corrupt("event", "no event"))?;
+                    out.push(serde_json::from_str(json).map_err(|e| corrupt("event", e))?);
+                }
+                match res.last_evaluated_key() {
+                    Some(k) if !k.is_empty() => start = Some(k.clone()),
+                    _ => break,
+                }
+            }
+            day += 86_400;
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_keys_should_be_utc_dates() {
+        assert_eq!(day_key(0), "DAY#1970-01-01");
+        assert_eq!(day_key(1_795_341_600), "DAY#2026-11-22");
+        assert_eq!(day_key(951_782_400), "DAY#2000-02-29");
+        assert_eq!(day_key(-1), "DAY#1969-12-31");
+    }
+
+    #[test]
+    fn snapshots_should_round_trip() {
+        let entries = vec![Entry {
+            code: ProcedureCode::parse("1.001193").unwrap(),
+            name: "Đăng ký khai sinh".into(),
+            url: "https://example.invalid/1".into(),
+            levels: vec![],
+            field: "Hộ tịch".into(),
+            results: vec![],
+            agencies: vec![],
+        }];
+        let bytes = encode_snapshot(&entries).unwrap();
+        assert_eq!(decode_snapshot(&bytes).unwrap(), entries);
+        assert!(decode_snapshot(&bytes[..bytes.len() / 2]).is_err());
+    }
+}
