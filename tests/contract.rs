@@ -6,7 +6,6 @@
 //! message — except under `CI=true`, where that is a failure.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chatbot::catalogue::{Entry, Procedure, ProcedureCode};
 use chatbot::dialogue::{Incoming, State, Texts};
@@ -15,11 +14,11 @@ use chatbot::service::{CATALOGUE_CHECK_INTERVAL, LiveDialogue, Service};
 use chatbot::store::dynamo::{DynamoStore, Tables, Timeouts, catalogue_version};
 use chatbot::store::memory::{
     MemoryCatalogue, MemoryConversations, MemoryEventLog, MemoryNotifier, MemoryProcedures,
-    MemoryProcessedEvents,
+    MemoryProcessedEvents, MemoryTokens,
 };
 use chatbot::store::{
-    CatalogueSource, Channel, ConversationKey, ConversationStore, Event, EventLog, ProcedureStore,
-    ProcessedEvents, Snapshot, StoreError,
+    CatalogueSource, Channel, ConversationKey, ConversationStore, Event, EventLog, PlatformToken,
+    ProcedureStore, ProcessedEvents, Snapshot, StoreError, TokenStore,
 };
 use chatbot_tests::procedures;
 
@@ -32,6 +31,7 @@ struct Harness {
     processed: Arc<dyn ProcessedEvents>,
     events: Arc<dyn EventLog>,
     catalogue: Arc<dyn CatalogueSource>,
+    tokens: Arc<dyn TokenStore>,
     publisher: Publisher,
 }
 
@@ -50,6 +50,7 @@ impl Harness {
             processed: Arc::new(MemoryProcessedEvents::default()),
             events: Arc::new(MemoryEventLog::default()),
             catalogue: cat.clone(),
+            tokens: Arc::new(MemoryTokens::default()),
             publisher: Publisher::Memory(procs, cat),
         }
     }
@@ -63,7 +64,8 @@ impl Harness {
             conversations: shared.clone(),
             processed: shared.clone(),
             events: shared.clone(),
-            catalogue: shared,
+            catalogue: shared.clone(),
+            tokens: shared,
             publisher: Publisher::Dynamo(store),
         })
     }
@@ -93,27 +95,8 @@ impl Harness {
 /// A DynamoDB store on fresh tables named after the test, with a small
 /// query page so that pagination is exercised.
 pub async fn dynamo_store(test: &str, page: i32) -> Option<DynamoStore> {
-    let Some(endpoint) = std::env::var("DYNAMODB_ENDPOINT")
-        .ok()
-        .filter(|e| !e.is_empty())
-    else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!(
-                "CI=true but DYNAMODB_ENDPOINT is not set: the DynamoDB contract must run in CI"
-            );
-        }
-        eprintln!(
-            "\n*** SKIPPED {test} on DynamoDB: DYNAMODB_ENDPOINT is not set (scripts/test starts DynamoDB Local when Java is installed) ***\n"
-        );
-        return None;
-    };
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let prefix = format!(
-        "contract-{}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        test.replace('_', "-")
-    );
+    let endpoint = chatbot_tests::dynamodb_endpoint(test)?;
+    let prefix = chatbot_tests::unique_prefix(test);
     let store = DynamoStore::connect(
         Some(&endpoint),
         Tables::with_prefix(&prefix),
@@ -477,6 +460,70 @@ async fn service_should_serialise_concurrent_messages(h: Harness) {
     );
 }
 
+/// Of many instances finding the token due for refresh, exactly one gets
+/// to spend the refresh token.
+async fn tokens_should_be_refreshed_by_one_instance(h: Harness) {
+    let t = &h.tokens;
+    let first = PlatformToken {
+        access: "a1".into(),
+        refresh: "r1".into(),
+        valid_until: NOW + 3600,
+        version: 0,
+    };
+    assert_eq!(t.token("zalo").await.unwrap(), None);
+    assert!(t.seed("zalo", &first).await.unwrap());
+    assert!(!t.seed("zalo", &first).await.unwrap(), "seeded once");
+    let stored = t.token("zalo").await.unwrap().unwrap();
+    assert_eq!((stored.access.as_str(), stored.version), ("a1", 1));
+
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let t = t.clone();
+            tokio::spawn(async move { t.lease("zalo", 1, NOW, NOW + 30).await })
+        })
+        .collect();
+    let mut won = 0;
+    for task in tasks {
+        won += usize::from(task.await.unwrap().unwrap());
+    }
+    assert_eq!(won, 1, "one lease among ten instances");
+    assert!(
+        !t.lease("zalo", 1, NOW + 29, NOW + 59).await.unwrap(),
+        "held"
+    );
+    assert!(
+        t.lease("zalo", 1, NOW + 31, NOW + 61).await.unwrap(),
+        "a lapsed lease (the holder died) can be taken over"
+    );
+    assert!(
+        !t.lease("other", 1, NOW, NOW + 30).await.unwrap(),
+        "no token, no lease"
+    );
+
+    let next = PlatformToken {
+        access: "a2".into(),
+        refresh: "r2".into(),
+        valid_until: NOW + 90_000,
+        version: 0,
+    };
+    t.replace("zalo", &next, 1).await.unwrap();
+    assert_eq!(
+        t.replace("zalo", &next, 1).await,
+        Err(StoreError::Conflict),
+        "a second refresh of the same version is refused"
+    );
+    let stored = t.token("zalo").await.unwrap().unwrap();
+    assert_eq!((stored.access.as_str(), stored.version), ("a2", 2));
+    assert!(
+        !t.lease("zalo", 1, NOW + 100, NOW + 130).await.unwrap(),
+        "stale version"
+    );
+    assert!(
+        t.lease("zalo", 2, NOW + 40, NOW + 70).await.unwrap(),
+        "the new version is free to refresh"
+    );
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -509,4 +556,5 @@ contract!(
     catalogue_should_publish_versions,
     live_dialogue_should_follow_new_versions,
     service_should_serialise_concurrent_messages,
+    tokens_should_be_refreshed_by_one_instance,
 );

@@ -63,3 +63,38 @@ pub fn labelled() -> Vec<Labelled> {
         .expect("the labelled queries are readable");
     eval::read_labelled(BufReader::new(f)).expect("the labelled queries parse")
 }
+
+/// DynamoDB Local's endpoint (`DYNAMODB_ENDPOINT`, set by `scripts/test`),
+/// or `None` with a loud message: the test is skipped on a developer
+/// machine without Java. Under `CI=true` a missing endpoint fails the test.
+pub fn dynamodb_endpoint(test: &str) -> Option<String> {
+    match std::env::var("DYNAMODB_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => Some(e),
+        None if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!(
+                "CI=true but DYNAMODB_ENDPOINT is not set: {test} must run against DynamoDB Local in CI"
+            )
+        }
+        None => {
+            eprintln!(
+                "\n*** SKIPPED {test} on DynamoDB: DYNAMODB_ENDPOINT is not set (scripts/test starts DynamoDB Local when Java is installed) ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// A table prefix no other test uses.
+pub fn unique_prefix(test: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "t{}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        test.replace('_', "-")
+    )
+}

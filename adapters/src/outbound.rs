@@ -23,6 +23,10 @@ pub struct OutboundRequest {
     pub headers: Vec<(String, String)>,
     /// The JSON body.
     pub body: serde_json::Value,
+    /// Send `body` (an object of strings) form-encoded instead of as JSON
+    /// (OAuth token endpoints).
+    #[serde(skip)]
+    pub form: bool,
 }
 
 /// What the platform answered.
@@ -123,7 +127,20 @@ impl Outbound for HttpOutbound {
             if attempt > 1 {
                 tokio::time::sleep(self.policy.delay(attempt - 1)).await;
             }
-            let mut call = self.client.post(&req.url).json(&req.body);
+            let mut call = if req.form {
+                let pairs: Vec<(&str, &str)> = req
+                    .body
+                    .as_object()
+                    .map(|o| {
+                        o.iter()
+                            .filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                self.client.post(&req.url).form(&pairs)
+            } else {
+                self.client.post(&req.url).json(&req.body)
+            };
             for (k, v) in &req.headers {
                 call = call.header(k, v);
             }

@@ -27,6 +27,8 @@ macro_rules! say_raw {
 mod bench_cmd;
 mod catalogue_cmd;
 mod chat_cmd;
+mod coldstart_cmd;
+mod import_cmd;
 mod search_cmd;
 mod serve;
 
@@ -52,7 +54,7 @@ pub struct CatalogueArg {
     /// The catalogue (JSON Lines, gzip or plain). Defaults to
     /// $CHATBOT_CATALOGUE, then data/procedures.jsonl.gz of the project.
     #[arg(long, global = true)]
-    catalogue: Option<PathBuf>,
+    pub catalogue: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -88,9 +90,15 @@ enum Command {
     Eval(search_cmd::EvalArgs),
     /// Time catalogue loading, index building and queries on this machine.
     Bench(bench_cmd::BenchArgs),
+    /// Time a function binary's cold start (process start → ready for the
+    /// first event) against a stand-in for the Lambda Runtime API.
+    Coldstart(coldstart_cmd::ColdstartArgs),
     /// Serve every function's routes on localhost, with the demo portal and
     /// its chat widget at /.
     Serve(serve::ServeArgs),
+    /// Validate a data file and load it into DynamoDB (batch writes,
+    /// idempotent re-runs).
+    Import(import_cmd::ImportArgs),
     /// Talk with the chatbot in the terminal (numbers pick the offered
     /// choices; /quit ends).
     Chat {
@@ -141,6 +149,8 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::bench(&args),
         Command::Chat { catalogue } => runtime.block_on(chat_cmd::chat(&catalogue)),
         Command::Serve(args) => runtime.block_on(serve::serve(&args)),
+        Command::Coldstart(args) => runtime.block_on(coldstart_cmd::coldstart(&args)),
+        Command::Import(args) => runtime.block_on(import_cmd::import(&args)),
     };
     match result {
         Ok(code) => code,

@@ -20,9 +20,11 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, he
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chatbot::Error;
+use chatbot::store::dynamo::Tables;
 use chatbot_adapters::embedded::memory_service;
 use chatbot_adapters::logging::{self, LogNotifier};
 use chatbot_adapters::outbound::{HttpOutbound, Outbound, Outbox, RetryPolicy};
+use chatbot_adapters::stores::{Backend, backing};
 use chatbot_adapters::{apigw, routes};
 use clap::Args;
 
@@ -33,8 +35,24 @@ pub struct ServeArgs {
     /// Port on 127.0.0.1.
     #[arg(long, default_value_t = 3000)]
     port: u16,
+    /// Where the data lives: the embedded default (memory) or DynamoDB
+    /// (the tables of $DATA_TABLE, $STATE_TABLE, $EVENTS_TABLE, else
+    /// chatbot-data, chatbot-state, chatbot-events; fill them with
+    /// `chatbot import catalogue … --create-tables`).
+    #[arg(long, value_enum, default_value_t = StoreKind::Memory)]
+    store: StoreKind,
+    /// The DynamoDB endpoint, e.g. DynamoDB Local's (default:
+    /// $DYNAMODB_ENDPOINT, else AWS).
+    #[arg(long)]
+    endpoint: Option<String>,
     #[command(flatten)]
     catalogue: CatalogueArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreKind {
+    Memory,
+    Dynamodb,
 }
 
 /// The three functions, wired as the Lambdas wire them, plus the outbox.
@@ -73,24 +91,57 @@ fn web_config(port: u16) -> Result<webhook_web::Config, Error> {
 
 pub async fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
     logging::init();
-    let catalogue = crate::search_cmd::catalogue_of(&args.catalogue)?;
-    let (service, stores) = memory_service(&catalogue, Arc::new(LogNotifier), None);
+    let (service, processed) = match args.store {
+        StoreKind::Memory => {
+            if args.endpoint.is_some() {
+                return Err(Error::Store("--endpoint needs --store dynamodb".into()));
+            }
+            let catalogue = crate::search_cmd::catalogue_of(&args.catalogue)?;
+            let (service, stores) = memory_service(&catalogue, Arc::new(LogNotifier), None);
+            (service, stores.processed())
+        }
+        StoreKind::Dynamodb => {
+            if args.catalogue.catalogue.is_some() {
+                return Err(Error::Store(
+                    "--catalogue is for the memory store: with DynamoDB the catalogue is the one imported".into(),
+                ));
+            }
+            let endpoint = args
+                .endpoint
+                .clone()
+                .or_else(|| std::env::var("DYNAMODB_ENDPOINT").ok())
+                .filter(|e| !e.trim().is_empty());
+            let backend = Backend::Dynamo {
+                endpoint,
+                tables: Tables::from_env(),
+            };
+            let b = backing(
+                &backend,
+                Arc::new(LogNotifier),
+                None,
+                chatbot_adapters::now(),
+            )
+            .await?;
+            (b.service, b.processed)
+        }
+    };
     let outbox = Arc::new(Outbox::default());
     let messenger_config = webhook_messenger::Config::from_env_or_local();
     let zalo_config = webhook_zalo::Config::from_env_or_local();
     let functions = Arc::new(Functions {
         messenger: webhook_messenger::App {
             service: service.clone(),
-            processed: stores.processed(),
+            processed: processed.clone(),
             outbound: outbound(messenger_config.has_token(), &outbox)?,
             config: messenger_config,
             clock: chatbot_adapters::now,
         },
         zalo: webhook_zalo::App {
             service: service.clone(),
-            processed: stores.processed(),
+            processed: processed.clone(),
             outbound: outbound(zalo_config.has_token(), &outbox)?,
             config: zalo_config,
+            tokens: None,
             clock: chatbot_adapters::now,
         },
         web: webhook_web::App {

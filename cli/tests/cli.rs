@@ -155,3 +155,114 @@ fn missing_catalogue_should_fail_with_the_path() {
         text(&out.stderr)
     );
 }
+
+fn chatbot_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chatbot"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("chatbot runs")
+}
+
+/// Three records of the shipped catalogue; with `break_second`, the second
+/// one lacks its name.
+fn sample_file(dir: &std::path::Path, name: &str, break_second: bool) -> std::path::PathBuf {
+    let all = chatbot_tests::procedures();
+    let mut lines: Vec<String> = all[..3]
+        .iter()
+        .map(|p| serde_json::to_string(p).unwrap())
+        .collect();
+    if break_second {
+        lines[1] = lines[1].replacen("\"name\":", "\"nom\":", 1);
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn temp_dir(test: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(chatbot_tests::unique_prefix(test));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn import_should_refuse_an_invalid_file_naming_line_and_field() {
+    let dir = temp_dir("import-invalid");
+    let file = sample_file(&dir, "bad.jsonl", true);
+    // No endpoint is reachable here: validation fails before any connection.
+    let out = chatbot_env(
+        &["import", "catalogue", file.to_str().unwrap()],
+        &[("DYNAMODB_ENDPOINT", "http://127.0.0.1:9")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("line 2, name: missing field `name`"), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+}
+
+#[test]
+fn import_dry_run_should_validate_and_write_nothing() {
+    let out = chatbot_env(
+        &[
+            "import",
+            "catalogue",
+            "data/procedures.jsonl.gz",
+            "--dry-run",
+        ],
+        &[("DYNAMODB_ENDPOINT", "http://127.0.0.1:9")],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("procedures valid") && said.contains("dry run"),
+        "{said}"
+    );
+}
+
+#[test]
+fn import_should_load_dynamodb_idempotently_and_skip_invalid_when_asked() {
+    let Some(endpoint) = chatbot_tests::dynamodb_endpoint("import_should_load_dynamodb") else {
+        return;
+    };
+    let dir = temp_dir("import-ddb");
+    let table = format!("{}-data", chatbot_tests::unique_prefix("import"));
+    let run = |file: &str, extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "catalogue",
+            file,
+            "--table",
+            &table,
+            "--endpoint",
+            &endpoint,
+            "--create-tables",
+        ];
+        args.extend_from_slice(extra);
+        chatbot_env(&args, &[])
+    };
+    let out = run("data/procedures.jsonl.gz", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("now current"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run("data/procedures.jsonl.gz", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("already current"),
+        "a re-run changes nothing: {}",
+        text(&out.stdout)
+    );
+
+    let bad = sample_file(&dir, "mixed.jsonl", true);
+    let out = run(bad.to_str().unwrap(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = run(bad.to_str().unwrap(), &["--skip-invalid"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("2 procedures"), "{said}");
+    assert!(said.contains("2640 removed"), "{said}");
+}

@@ -410,6 +410,7 @@ async fn send(app: &App, psid: &str, reply: &Reply) -> Result<(), String> {
                 "messaging_type": "RESPONSE",
                 "message": message,
             }),
+            form: false,
         };
         app.outbound.send(req).await.map_err(|e| e.to_string())?;
     }

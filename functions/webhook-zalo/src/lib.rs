@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+pub mod tokens;
+
 /// Zalo's limits for a customer-service message.
 pub mod limits {
     pub const TEXT: usize = 2_000;
@@ -111,6 +113,10 @@ impl Config {
         })
     }
 
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
     /// Whether replies go to Zalo (an access token is configured).
     pub fn has_token(&self) -> bool {
         self.access_token.is_some()
@@ -123,6 +129,9 @@ pub struct App {
     pub processed: Arc<dyn ProcessedEvents>,
     pub outbound: Arc<dyn Outbound>,
     pub config: Config,
+    /// Tokens kept in the store and refreshed there (deployed); without
+    /// them the configured access token is used as it is.
+    pub tokens: Option<Arc<tokens::Tokens>>,
     /// Unix seconds now (tests fix it to the events' timestamps).
     pub clock: fn() -> i64,
 }
@@ -310,14 +319,19 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
 
 async fn send(app: &App, user: &str, reply: &Reply) -> Result<(), String> {
     let mut headers = Vec::new();
-    if let Some(token) = &app.config.access_token {
-        headers.push(("access_token".to_owned(), token.clone()));
+    let token = match &app.tokens {
+        Some(tokens) => tokens.access_token((app.clock)()).await?,
+        None => app.config.access_token.clone(),
+    };
+    if let Some(token) = token {
+        headers.push(("access_token".to_owned(), token));
     }
     let req = OutboundRequest {
         channel: "zalo",
         url: format!("{}/v3.0/oa/message/cs", app.config.api_url),
         headers,
         body: json!({ "recipient": { "user_id": user }, "message": render(reply) }),
+        form: false,
     };
     let resp = app.outbound.send(req).await.map_err(|e| e.to_string())?;
     // Zalo answers 200 with its own error code; 0 is success.

@@ -7,6 +7,7 @@ use chatbot_adapters::logging::{self, LogNotifier};
 use chatbot_adapters::outbound::{HttpOutbound, Outbound, Outbox, RetryPolicy};
 use chatbot_adapters::stores::{Backend, backing};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
+use webhook_zalo::tokens::{OAUTH_URL, Tokens};
 use webhook_zalo::{App, Config, handle};
 
 #[global_allocator]
@@ -23,16 +24,33 @@ async fn main() -> Result<(), Error> {
         chatbot_adapters::now(),
     )
     .await?;
-    let outbound: Arc<dyn Outbound> = if config.has_token() {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    // Deployed (DynamoDB and the app secret): the token lives in the state
+    // table, seeded from the secret's pair, refreshed by one instance.
+    let app_secret = env("ZALO_APP_SECRET");
+    let keeps_tokens = backing.dynamo.is_some() && app_secret.is_some();
+    let outbound: Arc<dyn Outbound> = if config.has_token() || keeps_tokens {
         Arc::new(HttpOutbound::new(RetryPolicy::default())?)
     } else {
         Arc::new(Outbox::default())
+    };
+    let tokens = match (backing.dynamo.clone(), app_secret) {
+        (Some(store), Some(secret)) => Some(Arc::new(Tokens::new(
+            Arc::new(store),
+            outbound.clone(),
+            config.app_id(),
+            secret,
+            env("ZALO_OAUTH_URL").unwrap_or_else(|| OAUTH_URL.to_owned()),
+            env("ZALO_ACCESS_TOKEN").zip(env("ZALO_REFRESH_TOKEN")),
+        ))),
+        _ => None,
     };
     let app = Arc::new(App {
         service: backing.service,
         processed: backing.processed,
         outbound,
         config,
+        tokens,
         clock: chatbot_adapters::now,
     });
     lambda_runtime::run(service_fn(

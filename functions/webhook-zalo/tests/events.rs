@@ -23,6 +23,7 @@ fn new_app() -> (App, Arc<Outbox>) {
         processed: stores.processed(),
         outbound: outbox.clone(),
         config: Config::new(TEST_APP_ID, TEST_OA_SECRET_KEY, None, "http://127.0.0.1:9"),
+        tokens: None,
         clock,
     };
     (app, outbox)

@@ -72,6 +72,7 @@ fn app(api: String) -> App {
             Some("OA-TOKEN".into()),
             api,
         ),
+        tokens: None,
         clock,
     }
 }

@@ -34,8 +34,8 @@ use aws_sdk_dynamodb::types::{
 use sha2::{Digest, Sha256};
 
 use super::{
-    CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, ProcedureStore,
-    ProcessedEvents, Snapshot, StoreError,
+    CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, PlatformToken,
+    ProcedureStore, ProcessedEvents, Snapshot, StoreError, TokenStore,
 };
 use crate::catalogue::{Entry, Procedure, ProcedureCode};
 use crate::dialogue::State;
@@ -834,15 +834,11 @@ impl ConversationStore for DynamoStore {
             req.condition_expression("version = :expected")
                 .expression_attribute_values(":expected", n(expected))
         };
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::Conflict)
-            }
-            Err(e) => Err(unavailable("PutItem", e)),
+        match conditional("PutItem", req.send().await, |e| {
+            e.is_conditional_check_failed_exception()
+        })? {
+            true => Ok(()),
+            false => Err(StoreError::Conflict),
         }
     }
 
@@ -876,16 +872,9 @@ impl ProcessedEvents for DynamoStore {
             .expression_attribute_values(":now", n(now))
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable("PutItem", e)),
-        }
+        conditional("PutItem", res, |e| {
+            e.is_conditional_check_failed_exception()
+        })
     }
 
     async fn forget(&self, event_id: &str) -> Result<(), StoreError> {
@@ -957,6 +946,127 @@ impl EventLog for DynamoStore {
             day += 86_400;
         }
         Ok(out)
+    }
+}
+
+fn conditional<T, E, R>(
+    what: &str,
+    res: Result<T, SdkError<E, R>>,
+    failed: impl Fn(&E) -> bool,
+) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match res {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(&failed) => Ok(false),
+        Err(e) => Err(unavailable(what, e)),
+    }
+}
+
+fn token_item(name: &str, token: &PlatformToken, version: u64) -> Item {
+    // No `expires_at`: the table's TTL must never delete a token.
+    HashMap::from([
+        ("pk".to_owned(), s(format!("TOKEN#{name}"))),
+        ("access".to_owned(), s(token.access.clone())),
+        ("refresh".to_owned(), s(token.refresh.clone())),
+        ("valid_until".to_owned(), n(token.valid_until)),
+        ("version".to_owned(), n(version)),
+    ])
+}
+
+#[async_trait]
+impl TokenStore for DynamoStore {
+    async fn token(&self, name: &str) -> Result<Option<PlatformToken>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.state)
+            .key("pk", s(format!("TOKEN#{name}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        let Some(item) = out.item() else {
+            return Ok(None);
+        };
+        let field = |f: &str| corrupt("token", format!("no {f}"));
+        Ok(Some(PlatformToken {
+            access: get_s(item, "access")
+                .ok_or_else(|| field("access"))?
+                .to_owned(),
+            refresh: get_s(item, "refresh")
+                .ok_or_else(|| field("refresh"))?
+                .to_owned(),
+            valid_until: get_n(item, "valid_until").ok_or_else(|| field("valid_until"))?,
+            version: get_n(item, "version")
+                .and_then(|v| u64::try_from(v).ok())
+                .ok_or_else(|| field("version"))?,
+        }))
+    }
+
+    async fn seed(&self, name: &str, token: &PlatformToken) -> Result<bool, StoreError> {
+        let res = self
+            .client
+            .put_item()
+            .table_name(&self.tables.state)
+            .set_item(Some(token_item(name, token, 1)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        conditional("PutItem", res, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+    }
+
+    async fn lease(
+        &self,
+        name: &str,
+        version: u64,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.tables.state)
+            .key("pk", s(format!("TOKEN#{name}")))
+            .update_expression("SET lease_until = :until")
+            .condition_expression(
+                "version = :v AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+            )
+            .expression_attribute_values(":until", n(until))
+            .expression_attribute_values(":v", n(version))
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        conditional("UpdateItem", res, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+    }
+
+    async fn replace(
+        &self,
+        name: &str,
+        token: &PlatformToken,
+        expected: u64,
+    ) -> Result<(), StoreError> {
+        let res = self
+            .client
+            .put_item()
+            .table_name(&self.tables.state)
+            .set_item(Some(token_item(name, token, expected + 1)))
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", n(expected))
+            .send()
+            .await;
+        match conditional("PutItem", res, |e| {
+            e.is_conditional_check_failed_exception()
+        })? {
+            true => Ok(()),
+            false => Err(StoreError::Conflict),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::{
     CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier,
-    ProcedureStore, ProcessedEvents, Snapshot, StoreError,
+    PlatformToken, ProcedureStore, ProcessedEvents, Snapshot, StoreError, TokenStore,
 };
 use crate::catalogue::{Procedure, ProcedureCode};
 use crate::dialogue::State;
@@ -225,5 +225,69 @@ impl OperatorNotifier for MemoryNotifier {
     async fn notify(&self, key: &ConversationKey, _at: i64) -> Result<(), StoreError> {
         self.notified.lock().map_err(poisoned)?.push(key.clone());
         Ok(())
+    }
+}
+
+/// Tokens with their refresh leases.
+#[derive(Debug, Default)]
+pub struct MemoryTokens {
+    tokens: Mutex<HashMap<String, (PlatformToken, Option<i64>)>>,
+}
+
+#[async_trait]
+impl TokenStore for MemoryTokens {
+    async fn token(&self, name: &str) -> Result<Option<PlatformToken>, StoreError> {
+        Ok(self
+            .tokens
+            .lock()
+            .map_err(poisoned)?
+            .get(name)
+            .map(|(t, _)| t.clone()))
+    }
+
+    async fn seed(&self, name: &str, token: &PlatformToken) -> Result<bool, StoreError> {
+        let mut tokens = self.tokens.lock().map_err(poisoned)?;
+        if tokens.contains_key(name) {
+            return Ok(false);
+        }
+        let mut t = token.clone();
+        t.version = 1;
+        tokens.insert(name.to_owned(), (t, None));
+        Ok(true)
+    }
+
+    async fn lease(
+        &self,
+        name: &str,
+        version: u64,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tokens = self.tokens.lock().map_err(poisoned)?;
+        match tokens.get_mut(name) {
+            Some((t, lease)) if t.version == version && lease.is_none_or(|l| l < now) => {
+                *lease = Some(until);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn replace(
+        &self,
+        name: &str,
+        token: &PlatformToken,
+        expected: u64,
+    ) -> Result<(), StoreError> {
+        let mut tokens = self.tokens.lock().map_err(poisoned)?;
+        match tokens.get_mut(name) {
+            Some(entry) if entry.0.version == expected => {
+                let mut t = token.clone();
+                t.version = expected + 1;
+                *entry = (t, None);
+                Ok(())
+            }
+            _ => Err(StoreError::Conflict),
+        }
     }
 }

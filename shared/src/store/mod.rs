@@ -121,6 +121,60 @@ pub trait ProcessedEvents: Send + Sync {
     async fn forget(&self, event_id: &str) -> Result<(), StoreError>;
 }
 
+/// A platform's OAuth tokens (Zalo OA), kept where every function reads
+/// them. Never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PlatformToken {
+    pub access: String,
+    /// Single-use: a refresh spends it and yields the next one.
+    pub refresh: String,
+    /// When the access token stops working (unix seconds).
+    pub valid_until: i64,
+    /// Optimistic-concurrency version; 0 before the first save.
+    pub version: u64,
+}
+
+impl std::fmt::Debug for PlatformToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformToken")
+            .field("access", &"<redacted>")
+            .field("refresh", &"<redacted>")
+            .field("valid_until", &self.valid_until)
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+/// Tokens that several function instances share and refresh: a refresh
+/// spends a single-use refresh token, so exactly one instance may do it.
+/// It first takes a short lease with a conditional write
+/// ([`TokenStore::lease`]); the others keep using the current token.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn token(&self, name: &str) -> Result<Option<PlatformToken>, StoreError>;
+    /// Stores the first token (from the deployment's secret) unless one is
+    /// stored already; true if this call stored it.
+    async fn seed(&self, name: &str, token: &PlatformToken) -> Result<bool, StoreError>;
+    /// Takes the right to refresh until `until`, if the stored token is
+    /// still `version` and nobody holds an unexpired lease at `now`; true
+    /// if taken.
+    async fn lease(
+        &self,
+        name: &str,
+        version: u64,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, StoreError>;
+    /// Saves the refreshed token (version `expected + 1`, lease released)
+    /// if the stored one is still `expected`; else [`StoreError::Conflict`].
+    async fn replace(
+        &self,
+        name: &str,
+        token: &PlatformToken,
+        expected: u64,
+    ) -> Result<(), StoreError>;
+}
+
 /// Something editors and operators learn from, without personal data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
