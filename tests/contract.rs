@@ -70,6 +70,18 @@ impl Harness {
         })
     }
 
+    /// A service over these stores.
+    fn service(&self, live: LiveDialogue) -> Service {
+        Service {
+            dialogue: Arc::new(live),
+            procedures: self.procedures.clone(),
+            conversations: self.conversations.clone(),
+            events: self.events.clone(),
+            notifier: Arc::new(MemoryNotifier::default()),
+            lookups: Arc::new(NotYetAvailable),
+        }
+    }
+
     async fn publish(&self, procedures: &[Procedure]) -> String {
         match &self.publisher {
             Publisher::Memory(procs, cat) => {
@@ -394,14 +406,7 @@ async fn live_dialogue_should_follow_new_versions(h: Harness) {
     assert!(has(&live), "the new version is answered from");
 
     // A service on these stores answers end to end.
-    let service = Service {
-        dialogue: Arc::new(live),
-        procedures: h.procedures.clone(),
-        conversations: h.conversations.clone(),
-        events: h.events.clone(),
-        notifier: Arc::new(MemoryNotifier::default()),
-        lookups: Arc::new(NotYetAvailable),
-    };
+    let service = h.service(live);
     let k = key("asker");
     let reply = service
         .handle(&k, &Incoming::Text("đăng ký khai sinh".into()), NOW + 61)
@@ -428,14 +433,7 @@ async fn service_should_serialise_concurrent_messages(h: Harness) {
     let live = LiveDialogue::load(h.catalogue.clone(), Texts::default(), NOW)
         .await
         .unwrap();
-    let service = Service {
-        dialogue: Arc::new(live),
-        procedures: h.procedures.clone(),
-        conversations: h.conversations.clone(),
-        events: h.events.clone(),
-        notifier: Arc::new(MemoryNotifier::default()),
-        lookups: Arc::new(NotYetAvailable),
-    };
+    let service = h.service(live);
     let k = key("busy");
     let tasks: Vec<_> = ["xin chào", "cảm ơn", "lệ phí", "bao lâu"]
         .into_iter()

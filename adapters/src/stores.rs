@@ -99,3 +99,15 @@ pub async fn backing(
         }
     }
 }
+
+/// What a deployed function starts with: the backend of the environment,
+/// operators notified through the log, no lookups yet, now.
+pub async fn backing_from_env() -> Result<Backing, Error> {
+    backing(
+        &Backend::from_env()?,
+        Arc::new(crate::logging::LogNotifier),
+        None,
+        crate::now(),
+    )
+    .await
+}

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use chatbot_adapters::logging::{self, LogNotifier};
+use chatbot_adapters::logging;
 use chatbot_adapters::outbound::{HttpOutbound, Outbound, Outbox, RetryPolicy};
-use chatbot_adapters::stores::{Backend, backing};
+use chatbot_adapters::stores::backing_from_env;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use webhook_messenger::{App, Config, handle};
 
@@ -16,13 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), Error> {
     logging::init();
     let config = Config::from_env()?;
-    let backing = backing(
-        &Backend::from_env()?,
-        Arc::new(LogNotifier),
-        None,
-        chatbot_adapters::now(),
-    )
-    .await?;
+    let backing = backing_from_env().await?;
     let outbound: Arc<dyn Outbound> = if config.has_token() {
         Arc::new(HttpOutbound::new(RetryPolicy::default())?)
     } else {

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use chatbot_adapters::logging::{self, LogNotifier};
-use chatbot_adapters::stores::{Backend, backing};
+use chatbot_adapters::logging;
+use chatbot_adapters::stores::backing_from_env;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use webhook_web::{App, Config, handle};
 
@@ -15,13 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), Error> {
     logging::init();
     let config = Config::from_env()?;
-    let backing = backing(
-        &Backend::from_env()?,
-        Arc::new(LogNotifier),
-        None,
-        chatbot_adapters::now(),
-    )
-    .await?;
+    let backing = backing_from_env().await?;
     let app = Arc::new(App {
         service: backing.service,
         config,
