@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -33,16 +34,18 @@ OA_ID = "4321987654321098765"
 ZALO_USER = "8840123456789012345"
 
 
-def envelope(method, path, headers, body=None, query="", base64_body=False, source_ip="203.0.113.10", ua="test"):
+def envelope(method, path, headers, body=None, query="", base64_body=False, source_ip="203.0.113.10", ua="test",
+             route=None, path_params=None, iam=False):
     h = {"host": "a1b2c3d4e5.execute-api.ap-southeast-1.amazonaws.com",
          "x-forwarded-for": source_ip, "x-forwarded-proto": "https",
          "user-agent": ua}
     h.update(headers)
     if body is not None and "content-length" not in h:
         h["content-length"] = str(len(body if isinstance(body, bytes) else body.encode()))
+    route_key = f"{method} {route or path}"
     ev = {
         "version": "2.0",
-        "routeKey": f"{method} {path}",
+        "routeKey": route_key,
         "rawPath": path,
         "rawQueryString": query,
         "headers": h,
@@ -54,18 +57,30 @@ def envelope(method, path, headers, body=None, query="", base64_body=False, sour
             "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
                      "sourceIp": source_ip, "userAgent": ua},
             "requestId": "Jx1abcdefghijk=",
-            "routeKey": f"{method} {path}",
+            "routeKey": route_key,
             "stage": "$default",
             "time": "22/Nov/2026:10:00:00 +0000",
             "timeEpoch": EPOCH_MS,
         },
         "isBase64Encoded": base64_body,
     }
+    if path_params:
+        ev["pathParameters"] = path_params
+    if iam:
+        # What API Gateway adds after verifying a SigV4-signed request on an
+        # IAM-authorised route.
+        ev["requestContext"]["authorizer"] = {"iam": {
+            "accessKey": "ASIAEXAMPLEKEY000000", "accountId": "123456789012",
+            "callerId": "AROAEXAMPLEROLE00000:one-stop-sync",
+            "principalOrgId": None,
+            "userArn": "arn:aws:sts::123456789012:assumed-role/one-stop-sync/one-stop-sync",
+            "userId": "AROAEXAMPLEROLE00000:one-stop-sync"}}
     if query:
         params = {}
         for pair in query.split("&"):
             k, _, v = pair.partition("=")
-            params[k] = v
+            # API Gateway decodes the values it puts here.
+            params[urllib.parse.unquote_plus(k)] = urllib.parse.unquote_plus(v)
         ev["queryStringParameters"] = params
     if body is not None:
         raw = body if isinstance(body, bytes) else body.encode()
@@ -253,7 +268,110 @@ def web():
     write(f, "html-injection", web_post({"session_id": sid, "text": "<script>alert(1)</script><img src=x onerror=alert(2)>"}))
 
 
+# ----------------------------------------------------------- dossier status
+
+# A sample dossier shipped in data/samples/dossiers.jsonl.
+SAMPLE_DOSSIER = "000.00.17.H17-261120-0012"
+DOSSIER_PUSH_KEY = "test-dossier-push-key"
+
+
+def dossier_event(method, code, body=None, headers=None, iam=False, path_code=None):
+    path = "/dossiers/" + urllib.parse.quote(path_code if path_code is not None else code, safe=".-")
+    h = dict(headers or {})
+    raw = None
+    if body is not None:
+        raw = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+        h.setdefault("content-type", "application/json")
+    return envelope(method, path, h, raw, route="/dossiers/{code}",
+                    path_params={"code": code}, iam=iam,
+                    source_ip="113.160.0.25" if method == "GET" else "10.0.12.7")
+
+
+def pushed(status="result_ready", updated_at=EPOCH):
+    return {
+        "code": SAMPLE_DOSSIER, "procedure": "Đăng ký thường trú",
+        "agency": "Công an phường Thanh Khê", "received": "2026-11-20", "due": "2026-11-27",
+        "status": status, "result_date": "2026-11-22",
+        "delivery": "Trực tuyến (trên ứng dụng VNeID)",
+        "history": [
+            {"date": "2026-11-20", "step": "Tiếp nhận hồ sơ trực tuyến", "unit": "Công an phường Thanh Khê"},
+            {"date": "2026-11-22", "step": "Phê duyệt, cập nhật Cơ sở dữ liệu về cư trú", "unit": "Công an phường Thanh Khê"},
+        ],
+        "updated_at": updated_at, "sample": True,
+        # Sent by the one-stop system, never stored (the model has no such field).
+        "applicant_name": "Nguyễn Văn Mẫu", "applicant_phone": "0905000000",
+    }
+
+
+def dossier_status():
+    f = "dossier-status"
+    write(f, "get-found", dossier_event("GET", SAMPLE_DOSSIER))
+    write(f, "get-loose-code", dossier_event("GET", "000 00 17 h17 261120 0012"))
+    write(f, "get-not-found", dossier_event("GET", "000.00.17.H17-261120-9999"))
+    write(f, "get-malformed", dossier_event("GET", "000.00.17.H17-261120"))
+    write(f, "get-look-alike", dossier_event("GET", "000.00.17.Н17-261120-0012"))
+    write(f, "put-iam", dossier_event("PUT", SAMPLE_DOSSIER, pushed(), iam=True))
+    write(f, "put-api-key", dossier_event("PUT", SAMPLE_DOSSIER, pushed(),
+                                          headers={"x-api-key": DOSSIER_PUSH_KEY}))
+    write(f, "put-wrong-key", dossier_event("PUT", SAMPLE_DOSSIER, pushed(),
+                                            headers={"x-api-key": "guessed-key-0000000"}))
+    write(f, "put-stale", dossier_event("PUT", SAMPLE_DOSSIER, pushed("processing", 1_000_000_000), iam=True))
+    write(f, "put-code-mismatch", dossier_event("PUT", "000.00.17.H17-261120-0013", pushed(), iam=True))
+    bad = pushed()
+    bad["due"] = "2026-11-19"
+    write(f, "put-invalid", dossier_event("PUT", SAMPLE_DOSSIER, bad, iam=True))
+    write(f, "put-malformed-json", dossier_event("PUT", SAMPLE_DOSSIER, '{"code": "000.00.17.H17-261120-0012", ', iam=True))
+
+
+# ------------------------------------------------------------ bus and notices
+
+def get(path, query="", route=None, path_params=None):
+    return envelope("GET", path, {"accept": "application/json"}, query=query,
+                    route=route, path_params=path_params)
+
+
+def q(**params):
+    return "&".join(f"{k}={urllib.parse.quote(str(v), safe='')}" for k, v in params.items())
+
+
+def bus_stops():
+    f = "bus-stops"
+    stop = lambda code: get("/bus/stops/" + urllib.parse.quote(code, safe=""),
+                            route="/bus/stops/{code}", path_params={"code": code})
+    route = lambda n: get("/bus/routes/" + urllib.parse.quote(n, safe=""),
+                          route="/bus/routes/{number}", path_params={"number": n})
+    write(f, "stop-found", stop("101"))
+    write(f, "stop-not-found", stop("9999"))
+    write(f, "stop-malformed", stop("<script>"))
+    # Near stop 101 (Kim Liên, Nguyễn Văn Cừ).
+    write(f, "nearby-found", get("/bus/stops/nearby", q(lat=16.135483, lng=108.119566, radius=300)))
+    # Open sea east of Sơn Trà: nothing within the default radius.
+    write(f, "nearby-none", get("/bus/stops/nearby", q(lat=16.05, lng=108.40)))
+    write(f, "nearby-malformed", get("/bus/stops/nearby", q(lat="mười sáu", lng=108.1)))
+    write(f, "nearby-radius-too-large", get("/bus/stops/nearby", q(lat=16.13, lng=108.12, radius=5000)))
+    write(f, "search-found", get("/bus/stops", q(q="101 Nguyễn Văn Cừ")))
+    write(f, "search-none", get("/bus/stops", q(q="đường không có thật")))
+    write(f, "search-missing", get("/bus/stops"))
+    write(f, "route-found", route("05"))
+    write(f, "route-former-number", route("R16"))
+    write(f, "route-not-found", route("99"))
+
+
+def notices():
+    f = "notices"
+    write(f, "all-current", get("/notices"))
+    write(f, "kind-and-area", get("/notices", q(kind="power_cut", area="Hải Châu")))
+    write(f, "old-district", get("/notices", q(kind="storm", area="huyen Hoa Vang")))
+    write(f, "date-window", get("/notices", q(kind="reception", **{"from": "2026-11-30", "to": "2026-12-06"})))
+    write(f, "unknown-kind", get("/notices", q(kind="traffic")))
+    write(f, "unknown-area", get("/notices", q(area="Phường Không Có")))
+    write(f, "malformed-date", get("/notices", q(**{"from": "30/11/2026"})))
+
+
 if __name__ == "__main__":
     messenger()
     zalo()
     web()
+    dossier_status()
+    bus_stops()
+    notices()

@@ -9,16 +9,20 @@ use std::sync::Arc;
 
 use chatbot::catalogue::{Entry, Procedure, ProcedureCode};
 use chatbot::dialogue::{Incoming, State, Texts};
+use chatbot::dossier::{Dossier, Status};
 use chatbot::lookup::NotYetAvailable;
+use chatbot::lookup::{BUS_CHECK_INTERVAL, BusData, NoticeKind};
+use chatbot::notices::Areas;
 use chatbot::service::{CATALOGUE_CHECK_INTERVAL, LiveDialogue, Service};
 use chatbot::store::dynamo::{DynamoStore, Tables, Timeouts, catalogue_version};
 use chatbot::store::memory::{
-    MemoryCatalogue, MemoryConversations, MemoryEventLog, MemoryNotifier, MemoryProcedures,
-    MemoryProcessedEvents, MemoryTokens,
+    MemoryBus, MemoryCatalogue, MemoryConversations, MemoryDossiers, MemoryEventLog, MemoryNotices,
+    MemoryNotifier, MemoryProcedures, MemoryProcessedEvents, MemoryRateLimiter, MemoryTokens,
 };
 use chatbot::store::{
-    CatalogueSource, Channel, ConversationKey, ConversationStore, Event, EventLog, PlatformToken,
-    ProcedureStore, ProcessedEvents, Snapshot, StoreError, TokenStore,
+    BusSource, CatalogueSource, Channel, ConversationKey, ConversationStore, DossierStore, Event,
+    EventLog, NoticeStore, PlatformToken, ProcedureStore, ProcessedEvents, RateLimiter, Snapshot,
+    StoreError, TokenStore, Written, within_rate,
 };
 use chatbot_tests::procedures;
 
@@ -32,6 +36,10 @@ struct Harness {
     events: Arc<dyn EventLog>,
     catalogue: Arc<dyn CatalogueSource>,
     tokens: Arc<dyn TokenStore>,
+    dossiers: Arc<dyn DossierStore>,
+    limiter: Arc<dyn RateLimiter>,
+    bus: Arc<dyn BusSource>,
+    notices: Arc<dyn NoticeStore>,
     publisher: Publisher,
 }
 
@@ -51,6 +59,10 @@ impl Harness {
             events: Arc::new(MemoryEventLog::default()),
             catalogue: cat.clone(),
             tokens: Arc::new(MemoryTokens::default()),
+            dossiers: Arc::new(MemoryDossiers::default()),
+            limiter: Arc::new(MemoryRateLimiter::default()),
+            bus: Arc::new(MemoryBus::default()),
+            notices: Arc::new(MemoryNotices::default()),
             publisher: Publisher::Memory(procs, cat),
         }
     }
@@ -65,7 +77,11 @@ impl Harness {
             processed: shared.clone(),
             events: shared.clone(),
             catalogue: shared.clone(),
-            tokens: shared,
+            tokens: shared.clone(),
+            dossiers: shared.clone(),
+            limiter: shared.clone(),
+            bus: shared.clone(),
+            notices: shared,
             publisher: Publisher::Dynamo(store),
         })
     }
@@ -522,6 +538,195 @@ async fn tokens_should_be_refreshed_by_one_instance(h: Harness) {
     );
 }
 
+fn dossier(updated_at: i64, status: Status) -> Dossier {
+    let mut d: Dossier = serde_json::from_value(serde_json::json!({
+        "code": "000.00.17.H17-261120-0012",
+        "procedure": "Đăng ký khai sinh",
+        "agency": "UBND phường Hải Châu",
+        "received": "2026-11-20",
+        "due": "2026-11-25",
+        "status": "processing",
+        "delivery": "Trực tiếp tại Bộ phận một cửa",
+        "updated_at": updated_at,
+    }))
+    .unwrap();
+    d.status = status;
+    d
+}
+
+/// The newest push wins; a redelivered push changes nothing; an older or
+/// contradicting push is refused, also when pushes race.
+async fn dossiers_should_keep_the_newest_push(h: Harness) {
+    let d = &h.dossiers;
+    let first = dossier(NOW, Status::Processing);
+    assert_eq!(d.dossier(&first.code).await.unwrap(), None);
+    assert_eq!(d.put_dossier(&first).await.unwrap(), Written::Created);
+    assert_eq!(d.put_dossier(&first).await.unwrap(), Written::Unchanged);
+    let later = dossier(NOW + 60, Status::ResultReady);
+    assert_eq!(d.put_dossier(&later).await.unwrap(), Written::Updated);
+    assert_eq!(
+        d.put_dossier(&first).await,
+        Err(StoreError::Conflict),
+        "older"
+    );
+    let contradicting = dossier(NOW + 60, Status::Rejected);
+    assert_eq!(
+        d.put_dossier(&contradicting).await,
+        Err(StoreError::Conflict),
+        "same time, other content"
+    );
+    assert_eq!(d.dossier(&first.code).await.unwrap(), Some(later));
+
+    let tasks: Vec<_> = (1..=8)
+        .map(|i| {
+            let d = d.clone();
+            tokio::spawn(async move {
+                d.put_dossier(&dossier(NOW + 100 * i, Status::Processing))
+                    .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert!(
+            matches!(r, Ok(Written::Updated) | Err(StoreError::Conflict)),
+            "{r:?}"
+        );
+    }
+    let code = dossier(NOW, Status::Processing).code;
+    assert_eq!(
+        d.dossier(&code).await.unwrap().unwrap().updated_at,
+        NOW + 800,
+        "the newest of racing pushes is kept"
+    );
+}
+
+/// A limit holds across concurrent requests, per key and per minute.
+async fn rate_limits_should_hold_under_concurrency(h: Harness) {
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let l = h.limiter.clone();
+            tokio::spawn(
+                async move { within_rate(l.as_ref(), "dossier", "messenger#1", 5, NOW).await },
+            )
+        })
+        .collect();
+    let mut allowed = 0;
+    for t in tasks {
+        allowed += usize::from(t.await.unwrap().unwrap());
+    }
+    assert_eq!(allowed, 5);
+    let l = h.limiter.as_ref();
+    assert!(
+        within_rate(l, "dossier", "messenger#2", 5, NOW)
+            .await
+            .unwrap(),
+        "another citizen"
+    );
+    let next_minute = (NOW.div_euclid(60) + 1) * 60;
+    assert!(
+        within_rate(l, "dossier", "messenger#1", 5, next_minute)
+            .await
+            .unwrap(),
+        "next minute"
+    );
+    assert!(
+        within_rate(l, "bus", "messenger#1", 5, NOW).await.unwrap(),
+        "another kind"
+    );
+}
+
+/// The network is published whole, by version; functions pick up a new
+/// version within [`BUS_CHECK_INTERVAL`].
+async fn bus_network_should_publish_versions(h: Harness) {
+    let b = &h.bus;
+    assert_eq!(b.network().await.unwrap(), None);
+    let data = BusData::new(b.clone());
+    assert!(
+        data.index(NOW).await.unwrap().is_none(),
+        "nothing published"
+    );
+    let first = chatbot::bus::embedded().unwrap();
+    assert_eq!(b.publish_network(&first).await.unwrap(), Written::Created);
+    assert_eq!(b.publish_network(&first).await.unwrap(), Written::Unchanged);
+    assert_eq!(b.network().await.unwrap().as_ref(), Some(&first));
+    let loaded = data.index(NOW + 1).await.unwrap().unwrap();
+    assert_eq!(loaded.network().version, first.version);
+
+    let mut second = first.clone();
+    second.fare_note = "Giá vé: 10.000 đồng/lượt.".into();
+    second.version = second.fingerprint().unwrap();
+    assert_eq!(b.publish_network(&second).await.unwrap(), Written::Updated);
+    let soon = data.index(NOW + 2).await.unwrap().unwrap();
+    assert_eq!(
+        soon.network().version,
+        first.version,
+        "checked again only after the interval"
+    );
+    let later = data
+        .index(NOW + 2 + BUS_CHECK_INTERVAL)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(later.network().version, second.version);
+}
+
+/// Notices by kind and window, replaced by id, across query pages.
+async fn notices_should_be_listed_by_kind_and_window(h: Harness) {
+    let n = &h.notices;
+    let areas = Areas::embedded().unwrap();
+    let samples = chatbot_adapters::embedded::sample_notices(&areas).unwrap();
+    for s in &samples {
+        assert_eq!(n.put_notice(s).await.unwrap(), Written::Created);
+    }
+    assert_eq!(n.put_notice(&samples[0]).await.unwrap(), Written::Unchanged);
+    let mut changed = samples[0].clone();
+    changed
+        .body
+        .push_str(" Cập nhật: thời gian có thể thay đổi.");
+    assert_eq!(n.put_notice(&changed).await.unwrap(), Written::Updated);
+
+    let ids = |mut v: Vec<chatbot::notices::Notice>| {
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v.into_iter().map(|n| n.id).collect::<Vec<_>>()
+    };
+    let all = n.notices(None, i64::MIN / 2, i64::MAX / 2).await.unwrap();
+    assert_eq!(all.len(), samples.len(), "every page read");
+    assert!(all.contains(&changed), "the replaced notice");
+    // 2026-11-28 00:00 to 2026-12-02 00:00 in Đà Nẵng.
+    let (from, to) = (1_796_403_600 - 7 * 86_400, 1_796_403_600 - 3 * 86_400);
+    let storms = n.notices(Some(NoticeKind::Storm), from, to).await.unwrap();
+    assert_eq!(
+        ids(storms),
+        [
+            "sample-flood-2026-11-29-hoa-vang-ba-na-hoa-tien",
+            "sample-storm-2026-11-28-ap-thap"
+        ]
+    );
+    let expected: Vec<String> = {
+        let mut v: Vec<String> = samples
+            .iter()
+            .filter(|s| s.overlaps(from, to))
+            .map(|s| s.id.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(n.notices(None, from, to).await.unwrap()), expected);
+    let edge = samples
+        .iter()
+        .find(|s| s.id == "sample-storm-2026-11-28-ap-thap")
+        .unwrap();
+    assert!(
+        n.notices(Some(NoticeKind::Storm), edge.valid_to, edge.valid_to + 60)
+            .await
+            .unwrap()
+            .iter()
+            .all(|s| s.id != edge.id),
+        "valid_to is exclusive"
+    );
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -555,4 +760,8 @@ contract!(
     live_dialogue_should_follow_new_versions,
     service_should_serialise_concurrent_messages,
     tokens_should_be_refreshed_by_one_instance,
+    dossiers_should_keep_the_newest_push,
+    rate_limits_should_hold_under_concurrency,
+    bus_network_should_publish_versions,
+    notices_should_be_listed_by_kind_and_window,
 );

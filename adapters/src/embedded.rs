@@ -9,8 +9,10 @@ use std::sync::Arc;
 use chatbot::Error;
 use chatbot::catalogue::{self, Engine, Procedure};
 use chatbot::dialogue::{Dialogue, Texts};
-use chatbot::lookup::{Lookups, NotYetAvailable};
+use chatbot::lookup::{BusData, DataLookups, Lookups, NotYetAvailable};
+use chatbot::notices::{Areas, Notice};
 use chatbot::service::{LiveDialogue, Service};
+use chatbot::store::memory::{MemoryBus, MemoryDossiers, MemoryNotices, MemoryRateLimiter};
 use chatbot::store::memory::{
     MemoryConversations, MemoryEventLog, MemoryProcedures, MemoryProcessedEvents,
 };
@@ -45,6 +47,58 @@ pub fn procedures() -> Result<Vec<Procedure>, Error> {
             catalogue::read_jsonl(gunzip_if_needed(f)?)
         }
         None => catalogue::read_jsonl(gunzip_if_needed(CATALOGUE_GZ)?),
+    }
+}
+
+/// The synthetic sample dossiers shipped in `data/samples/` (the local
+/// run's dossiers; labelled as samples in every answer).
+pub fn sample_dossiers() -> Result<Vec<chatbot::dossier::Dossier>, Error> {
+    chatbot::dossier::read_jsonl(include_str!("../../data/samples/dossiers.jsonl")).map_err(|e| {
+        Error::Parse {
+            line: e[0].0,
+            message: format!("data/samples/dossiers.jsonl: {}", e[0].1),
+        }
+    })
+}
+
+/// The sample notices shipped in `data/samples/` (labelled "[Mẫu]").
+pub fn sample_notices(areas: &Areas) -> Result<Vec<Notice>, Error> {
+    chatbot::notices::read_jsonl(include_str!("../../data/samples/notices.jsonl"), areas).map_err(
+        |e| Error::Parse {
+            line: e[0].0,
+            message: format!("data/samples/notices.jsonl: {}", e[0].1),
+        },
+    )
+}
+
+/// The lookups of the embedded default: the sample dossiers and notices
+/// and the shipped bus network, in memory.
+pub fn memory_data() -> Result<DataLookups, Error> {
+    let areas = Areas::embedded()?;
+    Ok(DataLookups {
+        dossiers: Arc::new(MemoryDossiers::new(sample_dossiers()?)),
+        limiter: Arc::new(MemoryRateLimiter::default()),
+        bus: Arc::new(BusData::new(Arc::new(MemoryBus::new(
+            chatbot::bus::embedded()?,
+        )))),
+        notices: Arc::new(MemoryNotices::new(sample_notices(&areas)?)),
+        areas: Arc::new(areas),
+        nearby_radius_m: nearby_radius()?,
+    })
+}
+
+/// How far around a shared location stops are looked for:
+/// `BUS_NEARBY_RADIUS_M` (metres, 50 to 2,000), default 500.
+pub fn nearby_radius() -> Result<f64, Error> {
+    match std::env::var("BUS_NEARBY_RADIUS_M") {
+        Ok(v) if !v.trim().is_empty() => match v.trim().parse::<f64>() {
+            Ok(r) if (50.0..=chatbot::bus::MAX_RADIUS_M).contains(&r) => Ok(r),
+            _ => Err(Error::Store(format!(
+                "BUS_NEARBY_RADIUS_M={v:?}: expected metres between 50 and {}",
+                chatbot::bus::MAX_RADIUS_M
+            ))),
+        },
+        _ => Ok(chatbot::bus::DEFAULT_RADIUS_M),
     }
 }
 
@@ -152,7 +206,8 @@ impl MemoryStores {
     }
 }
 
-/// A service over in-memory stores.
+/// A service over in-memory stores; without `lookups`, those of
+/// [`memory_data`].
 pub fn memory_service(
     catalogue: &Catalogue,
     notifier: Arc<dyn OperatorNotifier>,
@@ -172,7 +227,13 @@ pub fn memory_service(
         conversations: stores.conversations.clone(),
         events: stores.events.clone(),
         notifier,
-        lookups: lookups.unwrap_or_else(|| Arc::new(NotYetAvailable)),
+        lookups: lookups.unwrap_or_else(|| match memory_data() {
+            Ok(d) => Arc::new(d),
+            Err(e) => {
+                tracing::error!(error = %e, "the shipped samples are unreadable; lookups unavailable");
+                Arc::new(NotYetAvailable)
+            }
+        }),
     };
     (service, stores)
 }

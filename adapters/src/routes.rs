@@ -44,6 +44,42 @@ pub const ROUTES: &[Route] = &[
         method: "GET",
         path: "/widget.js",
     },
+    Route {
+        function: "dossier-status",
+        method: "GET",
+        path: "/dossiers/{code}",
+    },
+    Route {
+        function: "dossier-status",
+        method: "PUT",
+        path: "/dossiers/{code}",
+    },
+    // Before `/bus/stops/{code}`: the fixed path wins (as in API Gateway).
+    Route {
+        function: "bus-stops",
+        method: "GET",
+        path: "/bus/stops/nearby",
+    },
+    Route {
+        function: "bus-stops",
+        method: "GET",
+        path: "/bus/stops/{code}",
+    },
+    Route {
+        function: "bus-stops",
+        method: "GET",
+        path: "/bus/stops",
+    },
+    Route {
+        function: "bus-stops",
+        method: "GET",
+        path: "/bus/routes/{number}",
+    },
+    Route {
+        function: "notices",
+        method: "GET",
+        path: "/notices",
+    },
 ];
 
 /// The route for a method and a concrete path, with its path parameters.

@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use chatbot::Error;
-use chatbot::lookup::{Lookups, NotYetAvailable};
+use chatbot::lookup::{BusData, DataLookups, Lookups};
+use chatbot::notices::Areas;
 use chatbot::service::{LiveDialogue, Service};
 use chatbot::store::dynamo::{DynamoStore, Tables, Timeouts};
 use chatbot::store::{OperatorNotifier, ProcessedEvents};
@@ -88,7 +89,10 @@ pub async fn backing(
                 conversations: shared.clone(),
                 events: shared.clone(),
                 notifier,
-                lookups: lookups.unwrap_or_else(|| Arc::new(NotYetAvailable)),
+                lookups: match lookups {
+                    Some(l) => l,
+                    None => Arc::new(dynamo_data(shared.clone())?),
+                },
             };
             Ok(Backing {
                 service,
@@ -100,8 +104,40 @@ pub async fn backing(
     }
 }
 
+/// The lookups' data on `backend`, without the catalogue: what the query
+/// functions (dossier status, buses, notices) start with. With DynamoDB
+/// nothing is read before the first request.
+pub async fn data(backend: &Backend) -> Result<DataLookups, Error> {
+    match backend {
+        Backend::Memory => embedded::memory_data(),
+        Backend::Dynamo { endpoint, tables } => {
+            let store = Arc::new(
+                DynamoStore::connect(endpoint.as_deref(), tables.clone(), Timeouts::WEBHOOK).await,
+            );
+            dynamo_data(store)
+        }
+    }
+}
+
+fn dynamo_data(store: Arc<DynamoStore>) -> Result<DataLookups, Error> {
+    Ok(DataLookups {
+        dossiers: store.clone(),
+        limiter: store.clone(),
+        bus: Arc::new(BusData::new(store.clone())),
+        notices: store,
+        areas: Arc::new(Areas::embedded()?),
+        nearby_radius_m: embedded::nearby_radius()?,
+    })
+}
+
+/// [`data`] for the backend of the environment.
+pub async fn data_from_env() -> Result<DataLookups, Error> {
+    data(&Backend::from_env()?).await
+}
+
 /// What a deployed function starts with: the backend of the environment,
-/// operators notified through the log, no lookups yet, now.
+/// operators notified through the log, the lookups on the same backend,
+/// now.
 pub async fn backing_from_env() -> Result<Backing, Error> {
     backing(
         &Backend::from_env()?,

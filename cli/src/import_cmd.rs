@@ -17,6 +17,17 @@ pub enum Kind {
     /// The procedure catalogue (JSON Lines as written by `chatbot catalogue
     /// convert`, gzip or plain).
     Catalogue,
+    /// Dossier statuses from the one-stop system (JSON Lines, one dossier a
+    /// line, as `PUT /dossiers/{code}` takes them); an older status than
+    /// the stored one is left out and reported.
+    Dossiers,
+    /// City notices (JSON Lines, one notice a line; see
+    /// data/samples/notices.jsonl): stored by id, a changed notice replaces
+    /// the stored one.
+    Notices,
+    /// The bus network as written by `chatbot bus convert`
+    /// (data/bus/network.json), published as one versioned document.
+    Bus,
 }
 
 /// Where the data goes.
@@ -86,7 +97,135 @@ fn report(checked: &Checked) -> Result<(), Error> {
 pub async fn import(args: &ImportArgs) -> Result<ExitCode, Error> {
     match args.kind {
         Kind::Catalogue => import_catalogue(args).await,
+        Kind::Dossiers => import_dossiers(args).await,
+        Kind::Notices => import_notices(args).await,
+        Kind::Bus => import_bus(args).await,
     }
+}
+
+/// The store the import writes to, its tables created first when asked.
+async fn connect(args: &ImportArgs) -> Result<DynamoStore, Error> {
+    let endpoint = args.target.endpoint();
+    if args.create_tables && endpoint.is_none() {
+        return Err(Error::Store(
+            "--create-tables needs --endpoint: in AWS the SAM template creates the tables".into(),
+        ));
+    }
+    let store =
+        DynamoStore::connect(endpoint.as_deref(), args.target.tables(), Timeouts::BATCH).await;
+    if args.create_tables {
+        store.create_tables().await.map_err(store_error)?;
+    }
+    Ok(store)
+}
+
+fn progress(len: usize, what: &'static str) -> Result<ProgressBar, Error> {
+    let bar = ProgressBar::new(len as u64).with_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
+            .map_err(|e| Error::Store(e.to_string()))?
+            .progress_chars("=> "),
+    );
+    bar.set_message(what);
+    Ok(bar)
+}
+
+/// Reads a JSON Lines file of records, reporting its invalid lines: the
+/// valid records, or `None` when nothing may be written.
+fn valid_records<T>(
+    args: &ImportArgs,
+    read: impl Fn(&str) -> Result<Vec<T>, Vec<(usize, String)>>,
+    split: impl Fn(&str) -> (Vec<T>, Vec<(usize, String)>),
+) -> Result<Option<Vec<T>>, Error> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut crate::catalogue_cmd::open_maybe_gzip(&args.file)?,
+        &mut text,
+    )?;
+    let file = args.file.display();
+    let records = match read(&text) {
+        Ok(r) => r,
+        Err(errors) => {
+            let (valid, _) = split(&text);
+            eprintln!("{file}: {} invalid line(s):", errors.len());
+            for (line, message) in errors.iter().take(LISTED) {
+                eprintln!("  line {line}: {message}");
+            }
+            if errors.len() > LISTED {
+                eprintln!("  … and {} more", errors.len() - LISTED);
+            }
+            if !args.skip_invalid {
+                eprintln!("nothing was written (use --skip-invalid to import the valid records)");
+                return Ok(None);
+            }
+            valid
+        }
+    };
+    if records.is_empty() {
+        eprintln!("{file}: no valid record; nothing was written");
+        return Ok(None);
+    }
+    Ok(Some(records))
+}
+
+/// The valid lines of a file whose other lines are invalid.
+fn valid_lines<T>(
+    text: &str,
+    read: impl Fn(&str) -> Result<Vec<T>, Vec<(usize, String)>>,
+) -> (Vec<T>, Vec<(usize, String)>) {
+    let mut valid = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        match read(line) {
+            Ok(mut r) => valid.append(&mut r),
+            Err(mut e) => {
+                for (n, _) in &mut e {
+                    *n = i + 1;
+                }
+                errors.append(&mut e);
+            }
+        }
+    }
+    (valid, errors)
+}
+
+async fn import_dossiers(args: &ImportArgs) -> Result<ExitCode, Error> {
+    use chatbot::store::{DossierStore, StoreError, Written};
+    let read = chatbot::dossier::read_jsonl;
+    let Some(dossiers) = valid_records(args, read, |t| valid_lines(t, read))? else {
+        return Ok(ExitCode::from(1));
+    };
+    let file = args.file.display();
+    if args.dry_run {
+        say!(
+            "{file}: {} dossiers valid; dry run, nothing written",
+            dossiers.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = connect(args).await?;
+    let bar = progress(dossiers.len(), "dossiers")?;
+    let (mut created, mut updated, mut unchanged, mut older) = (0, 0, 0, Vec::new());
+    for (i, d) in dossiers.iter().enumerate() {
+        match store.put_dossier(d).await {
+            Ok(Written::Created) => created += 1,
+            Ok(Written::Updated) => updated += 1,
+            Ok(Written::Unchanged) => unchanged += 1,
+            Err(StoreError::Conflict) => older.push(i + 1),
+            Err(e) => return Err(store_error(e)),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    say!(
+        "{file}: into {} — {created} created, {updated} updated, {unchanged} unchanged, {} older than the stored status (left out)",
+        store.tables().data,
+        older.len()
+    );
+    // Record numbers, not codes: dossier codes stay out of logs.
+    for n in older.iter().take(LISTED) {
+        eprintln!("  record {n}: not imported, a newer status is stored");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn import_catalogue(args: &ImportArgs) -> Result<ExitCode, Error> {
@@ -118,23 +257,8 @@ async fn import_catalogue(args: &ImportArgs) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let endpoint = args.target.endpoint();
-    if args.create_tables && endpoint.is_none() {
-        return Err(Error::Store(
-            "--create-tables needs --endpoint: in AWS the SAM template creates the tables".into(),
-        ));
-    }
-    let store =
-        DynamoStore::connect(endpoint.as_deref(), args.target.tables(), Timeouts::BATCH).await;
-    if args.create_tables {
-        store.create_tables().await.map_err(store_error)?;
-    }
-    let bar = ProgressBar::new(procedures.len() as u64).with_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
-            .map_err(|e| Error::Store(e.to_string()))?
-            .progress_chars("=> "),
-    );
-    bar.set_message("procedures");
+    let store = connect(args).await?;
+    let bar = progress(procedures.len(), "procedures")?;
     let published = store
         .publish_catalogue(&procedures, &|n| bar.inc(n as u64))
         .await
@@ -160,4 +284,87 @@ async fn import_catalogue(args: &ImportArgs) -> Result<ExitCode, Error> {
 
 fn store_error(e: chatbot::store::StoreError) -> Error {
     Error::Store(e.to_string())
+}
+
+async fn import_notices(args: &ImportArgs) -> Result<ExitCode, Error> {
+    use chatbot::store::{NoticeStore, Written};
+    let areas = chatbot::notices::Areas::embedded()?;
+    let read = |t: &str| chatbot::notices::read_jsonl(t, &areas);
+    let Some(notices) = valid_records(args, read, |t| valid_lines(t, read))? else {
+        return Ok(ExitCode::from(1));
+    };
+    let file = args.file.display();
+    if args.dry_run {
+        say!(
+            "{file}: {} notices valid; dry run, nothing written",
+            notices.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = connect(args).await?;
+    let bar = progress(notices.len(), "notices")?;
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    for n in &notices {
+        match store.put_notice(n).await.map_err(store_error)? {
+            Written::Created => created += 1,
+            Written::Updated => updated += 1,
+            Written::Unchanged => unchanged += 1,
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    say!(
+        "{file}: into {} — {created} created, {updated} updated, {unchanged} unchanged",
+        store.tables().data
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import_bus(args: &ImportArgs) -> Result<ExitCode, Error> {
+    use chatbot::store::{BusSource, Written};
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut crate::catalogue_cmd::open_maybe_gzip(&args.file)?,
+        &mut text,
+    )?;
+    let file = args.file.display();
+    let network: chatbot::bus::Network = match serde_json::from_str(&text) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("{file}: not a bus network: {e}");
+            eprintln!("nothing was written");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let problems = network.problems();
+    if !problems.is_empty() {
+        eprintln!("{file}: {} problem(s):", problems.len());
+        for p in problems.iter().take(LISTED) {
+            eprintln!("  {p}");
+        }
+        eprintln!("nothing was written");
+        return Ok(ExitCode::from(1));
+    }
+    let summary = format!(
+        "{} stops, {} routes, version {}",
+        network.stops.len(),
+        network.routes.len(),
+        network.version
+    );
+    if args.dry_run {
+        say!("{file}: {summary}; dry run, nothing written");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = connect(args).await?;
+    let written = store.publish_network(&network).await.map_err(store_error)?;
+    say!(
+        "{file}: {summary} into {} — {}",
+        store.tables().data,
+        match written {
+            Written::Created => "published",
+            Written::Updated => "published, replacing the previous version",
+            Written::Unchanged => "already current (nothing changed)",
+        }
+    );
+    Ok(ExitCode::SUCCESS)
 }

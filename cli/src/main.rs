@@ -24,7 +24,9 @@ macro_rules! say_raw {
     }};
 }
 
+mod areas_cmd;
 mod bench_cmd;
+mod bus_cmd;
 mod catalogue_cmd;
 mod chat_cmd;
 mod coldstart_cmd;
@@ -63,6 +65,16 @@ enum Command {
     Catalogue {
         #[command(subcommand)]
         command: CatalogueCommand,
+    },
+    /// Work with the bus network (data/bus/).
+    Bus {
+        #[command(subcommand)]
+        command: BusCommand,
+    },
+    /// Work with the wards and their former names (data/admin/).
+    Areas {
+        #[command(subcommand)]
+        command: AreasCommand,
     },
     /// Search the catalogue. With --jsonl: one query a line on stdin, one
     /// JSON object a line on stdout.
@@ -120,6 +132,39 @@ enum CatalogueCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum BusCommand {
+    /// Convert the 2023 stop data and the 2025–2026 route table into the
+    /// shipped network, keeping the stop codes of the register.
+    Convert {
+        /// The stops, routes and places (danang_bus_fumodayo_2023.json).
+        stops: PathBuf,
+        /// The route table (danang_bus_routes_2025_danabus.csv).
+        routes: PathBuf,
+        /// The stop-code register, read and updated.
+        #[arg(long, default_value = "data/bus/stop-codes.csv")]
+        codes: PathBuf,
+        /// Where to write the network.
+        #[arg(long, default_value = "data/bus/network.json")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AreasCommand {
+    /// Convert the list of wards and the old-to-new table into the shipped
+    /// areas file.
+    Convert {
+        /// The current wards (danang_wards_2025_vietmap.json).
+        wards: PathBuf,
+        /// Old ward → new ward (danang_admin_old_to_new_vietmap.csv).
+        old_to_new: PathBuf,
+        /// Where to write the areas.
+        #[arg(long, default_value = "data/admin/wards.json")]
+        out: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -136,6 +181,23 @@ fn main() -> ExitCode {
         Command::Catalogue {
             command: CatalogueCommand::Convert { input, out },
         } => catalogue_cmd::convert(&input, &out),
+        Command::Bus {
+            command:
+                BusCommand::Convert {
+                    stops,
+                    routes,
+                    codes,
+                    out,
+                },
+        } => bus_cmd::convert(&stops, &routes, &codes, &out),
+        Command::Areas {
+            command:
+                AreasCommand::Convert {
+                    wards,
+                    old_to_new,
+                    out,
+                },
+        } => areas_cmd::convert(&wards, &old_to_new, &out),
         Command::Search {
             jsonl,
             explain,

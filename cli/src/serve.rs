@@ -21,10 +21,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chatbot::Error;
 use chatbot::store::dynamo::Tables;
-use chatbot_adapters::embedded::memory_service;
+use chatbot_adapters::embedded::{memory_data, memory_service};
 use chatbot_adapters::logging::{self, LogNotifier};
 use chatbot_adapters::outbound::{HttpOutbound, Outbound, Outbox, RetryPolicy};
-use chatbot_adapters::stores::{Backend, backing};
+use chatbot_adapters::stores::{self, Backend, backing};
 use chatbot_adapters::{apigw, routes};
 use clap::Args;
 
@@ -55,12 +55,25 @@ pub enum StoreKind {
     Dynamodb,
 }
 
-/// The three functions, wired as the Lambdas wire them, plus the outbox.
+/// Every function, wired as the Lambdas wire them, plus the outbox.
 struct Functions {
     messenger: webhook_messenger::App,
     zalo: webhook_zalo::App,
     web: webhook_web::App,
+    dossiers: dossier_status::App,
+    bus: bus_stops::App,
+    notices: notices::App,
     outbox: Arc<Outbox>,
+}
+
+/// The key status pushes carry: `DOSSIER_PUSH_KEY`, else the test key of
+/// `events/README.md` (a local run only; in AWS pushes are IAM-authorised).
+fn dossier_config() -> Result<dossier_status::Config, Error> {
+    let mut c = dossier_status::Config::from_env().map_err(io_error)?;
+    if c.push_key.is_none() {
+        c.push_key = Some("test-dossier-push-key".into());
+    }
+    Ok(c)
 }
 
 fn io_error(e: impl std::fmt::Display) -> Error {
@@ -91,14 +104,19 @@ fn web_config(port: u16) -> Result<webhook_web::Config, Error> {
 
 pub async fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
     logging::init();
-    let (service, processed) = match args.store {
+    let (service, processed, data) = match args.store {
         StoreKind::Memory => {
             if args.endpoint.is_some() {
                 return Err(Error::Store("--endpoint needs --store dynamodb".into()));
             }
             let catalogue = crate::search_cmd::catalogue_of(&args.catalogue)?;
-            let (service, stores) = memory_service(&catalogue, Arc::new(LogNotifier), None);
-            (service, stores.processed())
+            let data = memory_data()?;
+            let (service, stores) = memory_service(
+                &catalogue,
+                Arc::new(LogNotifier),
+                Some(Arc::new(data.clone())),
+            );
+            (service, stores.processed(), data)
         }
         StoreKind::Dynamodb => {
             if args.catalogue.catalogue.is_some() {
@@ -115,14 +133,15 @@ pub async fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
                 endpoint,
                 tables: Tables::from_env(),
             };
+            let data = stores::data(&backend).await?;
             let b = backing(
                 &backend,
                 Arc::new(LogNotifier),
-                None,
+                Some(Arc::new(data.clone())),
                 chatbot_adapters::now(),
             )
             .await?;
-            (b.service, b.processed)
+            (b.service, b.processed, data)
         }
     };
     let outbox = Arc::new(Outbox::default());
@@ -147,6 +166,19 @@ pub async fn serve(args: &ServeArgs) -> Result<ExitCode, Error> {
         web: webhook_web::App {
             service,
             config: web_config(args.port)?,
+            clock: chatbot_adapters::now,
+        },
+        dossiers: dossier_status::App {
+            data: data.clone(),
+            config: dossier_config()?,
+            clock: chatbot_adapters::now,
+        },
+        bus: bus_stops::App {
+            data: data.clone(),
+            clock: chatbot_adapters::now,
+        },
+        notices: notices::App {
+            data,
             clock: chatbot_adapters::now,
         },
         outbox,
@@ -232,6 +264,9 @@ async fn dispatch(
         "webhook-messenger" => webhook_messenger::handle(&f.messenger, req).await,
         "webhook-zalo" => webhook_zalo::handle(&f.zalo, req).await,
         "webhook-web" => webhook_web::handle(&f.web, req).await,
+        "dossier-status" => dossier_status::handle(&f.dossiers, req).await,
+        "bus-stops" => bus_stops::handle(&f.bus, req).await,
+        "notices" => notices::handle(&f.notices, req).await,
         other => apigw::error(500, &format!("no handler for {other}")),
     };
     to_http(resp)

@@ -266,3 +266,156 @@ fn import_should_load_dynamodb_idempotently_and_skip_invalid_when_asked() {
     assert!(said.contains("2 procedures"), "{said}");
     assert!(said.contains("2640 removed"), "{said}");
 }
+
+#[test]
+fn import_dossiers_should_report_bad_lines_and_load_dynamodb_idempotently() {
+    let dir = temp_dir("import-dossiers");
+    let samples = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/samples/dossiers.jsonl"),
+    )
+    .unwrap();
+    let mut lines: Vec<&str> = samples.lines().collect();
+    let broken = lines[1].replacen("\"due\": \"2026-11-27\"", "\"due\": \"2026-11-19\"", 1);
+    assert_ne!(
+        broken, lines[1],
+        "the sample's due date moved: update this test"
+    );
+    lines[1] = &broken;
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(&bad, lines.join("\n") + "\nnot json\n").unwrap();
+    let out = chatbot_env(
+        &["import", "dossiers", bad.to_str().unwrap()],
+        &[("DYNAMODB_ENDPOINT", "http://127.0.0.1:9")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 2: due: is before the date received"),
+        "{err}"
+    );
+    assert!(err.contains("line 9: "), "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+
+    let Some(endpoint) = chatbot_tests::dynamodb_endpoint("import_dossiers") else {
+        return;
+    };
+    let table = format!("{}-data", chatbot_tests::unique_prefix("import-dossiers"));
+    let run = |file: &str, extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "dossiers",
+            file,
+            "--table",
+            &table,
+            "--endpoint",
+            &endpoint,
+            "--create-tables",
+        ];
+        args.extend_from_slice(extra);
+        chatbot_env(&args, &[])
+    };
+    let out = run("data/samples/dossiers.jsonl", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("8 created"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run("data/samples/dossiers.jsonl", &[]);
+    assert!(
+        text(&out.stdout).contains("8 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(bad.to_str().unwrap(), &["--skip-invalid"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("7 unchanged"), "the valid lines only: {said}");
+}
+
+#[test]
+fn import_bus_and_notices_should_check_their_files_and_load_dynamodb_idempotently() {
+    let dir = temp_dir("import-bus-notices");
+    // A hand-edited network: its version no longer fingerprints its content.
+    let network = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/bus/network.json"),
+    )
+    .unwrap();
+    let edited = dir.join("network.json");
+    std::fs::write(
+        &edited,
+        network.replacen("Nguyễn Văn Cừ", "Nguyen Van Cu", 1),
+    )
+    .unwrap();
+    let offline = [("DYNAMODB_ENDPOINT", "http://127.0.0.1:9")];
+    let out = chatbot_env(&["import", "bus", edited.to_str().unwrap()], &offline);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("fingerprint"),
+        "{}",
+        text(&out.stderr)
+    );
+    let bad = dir.join("notices.jsonl");
+    let samples = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/samples/notices.jsonl"),
+    )
+    .unwrap();
+    std::fs::write(
+        &bad,
+        samples.replacen("\"areas\":[\"", "\"areas\":[\"99999\",\"", 1),
+    )
+    .unwrap();
+    let out = chatbot_env(&["import", "notices", bad.to_str().unwrap()], &offline);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("line 1") && err.contains("99999"), "{err}");
+
+    let Some(endpoint) = chatbot_tests::dynamodb_endpoint("import_bus_and_notices") else {
+        return;
+    };
+    let table = format!("{}-data", chatbot_tests::unique_prefix("import-bus"));
+    let run = |kind: &str, file: &str| {
+        chatbot_env(
+            &[
+                "import",
+                kind,
+                file,
+                "--table",
+                &table,
+                "--endpoint",
+                &endpoint,
+                "--create-tables",
+            ],
+            &[],
+        )
+    };
+    let out = run("bus", "data/bus/network.json");
+    assert!(
+        text(&out.stdout).contains("330 stops, 23 routes"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("— published"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run("bus", "data/bus/network.json");
+    assert!(
+        text(&out.stdout).contains("already current"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run("notices", "data/samples/notices.jsonl");
+    assert!(
+        text(&out.stdout).contains("13 created"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run("notices", "data/samples/notices.jsonl");
+    assert!(
+        text(&out.stdout).contains("13 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+}

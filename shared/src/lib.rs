@@ -13,11 +13,14 @@
 //! The crate is pure: no network, no AWS, no handler code. Adapters live in
 //! `functions/*` and `cli/`.
 
+pub mod bus;
+pub mod calendar;
 pub mod catalogue;
 pub mod dialogue;
 pub mod dossier;
 pub mod eval;
 pub mod lookup;
+pub mod notices;
 pub mod reply;
 pub mod service;
 pub mod store;

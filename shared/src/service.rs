@@ -9,7 +9,7 @@ use arc_swap::ArcSwap;
 
 use crate::catalogue::Engine;
 use crate::dialogue::{Dialogue, Effect, Fetched, Incoming, State, Texts};
-use crate::lookup::Lookups;
+use crate::lookup::{Looked, Lookups};
 use crate::reply::Reply;
 use crate::store::{
     CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier,
@@ -177,7 +177,15 @@ impl Service {
                 .unwrap_or_else(|| State::new(now));
             let plan = dialogue.plan(&state, incoming, now);
             let looked = match &plan.need {
-                Some(need) => Some(self.lookups.lookup(need, now).await?),
+                // A failed lookup is answered ("try again later"), not
+                // retried by the platform: the citizen hears back now.
+                Some(need) => Some(match self.lookups.lookup(key, need, now).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lookup failed");
+                        Looked::Failed
+                    }
+                }),
                 None => None,
             };
             // Without a procedure's details the dialogue still answers

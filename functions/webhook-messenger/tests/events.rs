@@ -127,7 +127,9 @@ async fn every_event_file_should_get_its_expected_answer() {
                 texts(&outbox)
             ),
             "location" => assert!(
-                texts(&outbox).join("\n").contains("vị trí"),
+                texts(&outbox)
+                    .join("\n")
+                    .contains("Các trạm xe buýt gần Anh/Chị nhất"),
                 "{:?}",
                 texts(&outbox)
             ),

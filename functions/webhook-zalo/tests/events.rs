@@ -71,7 +71,16 @@ async fn every_event_file_should_get_its_expected_answer() {
             }
             "text" => assert!(text.contains("tạm trú"), "{text}"),
             "button-payload" => assert!(text.contains("mã hồ sơ"), "{text}"),
-            "location" | "location-lat-long" => assert!(text.contains("vị trí"), "{text}"),
+            // Next to the Hàn market: stops with their routes.
+            "location" => assert!(
+                text.starts_with("Các trạm xe buýt gần Anh/Chị nhất:"),
+                "{text}"
+            ),
+            // No running route within the default radius: said plainly.
+            "location-lat-long" => assert!(
+                text.starts_with("Không có trạm xe buýt nào trong bán kính 500 m"),
+                "{text}"
+            ),
             "follow" => assert!(text.contains("Xin chào"), "{text}"),
             "image" => assert!(text.contains("hình ảnh"), "{text}"),
             "sticker" => assert!(text.contains("chưa đọc được"), "{text}"),

@@ -3,6 +3,7 @@
 //! (events for editors, a call to the operators' desk). Pure: lookups the
 //! message needs are named by [`Dialogue::needs`] and handed in done.
 
+mod lookup_texts;
 mod texts;
 
 use std::sync::Arc;
@@ -136,6 +137,9 @@ pub mod payload {
     pub const NOTICES: &str = "NOTICES:";
     pub const FEEDBACK_UP: &str = "FEEDBACK:UP:";
     pub const FEEDBACK_DOWN: &str = "FEEDBACK:DOWN:";
+    pub const DOSSIER_HISTORY: &str = "DOSSIER:HISTORY:";
+    pub const STOP: &str = "STOP:";
+    pub const ROUTE: &str = "ROUTE:";
 }
 
 /// What a message asks for, once read.
@@ -148,7 +152,7 @@ enum Asked {
     BackToBot,
     Silent,
     Empty,
-    Dossier(DossierCode),
+    Dossier(DossierCode, bool),
     LookAlikeCode,
     BusStop(String),
     Nearby { lat: f64, lng: f64 },
@@ -205,8 +209,28 @@ impl Dialogue {
     pub fn plan(&self, state: &State, incoming: &Incoming, now: i64) -> Plan {
         let st = Self::current(state, now);
         let asked = self.read(&st, incoming, now);
+        let found = match &asked {
+            Asked::Search(text) => Some(self.engine.search(text)),
+            _ => None,
+        };
+        // A message no procedure fits that reads like an address ("101
+        // Nguyễn Văn Cừ") asks for the bus stops there.
+        let asked = match asked {
+            Asked::Search(text)
+                if found
+                    .as_ref()
+                    .is_some_and(|f| f.outcome == Outcome::None && f.aspect.is_none())
+                    && looks_like_address(&text) =>
+            {
+                Asked::Bus(text)
+            }
+            other => other,
+        };
         let need = match &asked {
-            Asked::Dossier(code) => Some(Need::Dossier { code: code.clone() }),
+            Asked::Dossier(code, history) => Some(Need::Dossier {
+                code: code.clone(),
+                history: *history,
+            }),
             Asked::BusStop(code) => Some(Need::BusStop { code: code.clone() }),
             Asked::Nearby { lat, lng } => Some(Need::Nearby {
                 lat: *lat,
@@ -219,10 +243,6 @@ impl Dialogue {
                 kind: *kind,
                 query: query.clone(),
             }),
-            _ => None,
-        };
-        let found = match &asked {
-            Asked::Search(text) => Some(self.engine.search(text)),
             _ => None,
         };
         let procedure = match &asked {
@@ -271,12 +291,13 @@ impl Dialogue {
             Asked::Unsupported(kind) => Some(t.unsupported(&kind)),
             Asked::UnknownChoice => Some(t.welcome()),
             Asked::LookAlikeCode => Some(t.look_alike_code()),
-            Asked::Dossier(_)
+            Asked::Dossier(..)
             | Asked::BusStop(_)
             | Asked::Nearby { .. }
             | Asked::Bus(_)
             | Asked::Notices(..) => Some(match (plan.need, fetched.looked) {
                 (Some(need), Some(Looked::Unavailable) | None) => t.unavailable(&need),
+                (Some(_), Some(looked)) => t.looked(&looked, now),
                 (None, _) => t.welcome(),
             }),
             Asked::Feedback(procedure, helpful) => {
@@ -356,12 +377,15 @@ impl Dialogue {
                     return Asked::Empty;
                 }
                 match dossier::DossierCode::find_in(&text) {
-                    dossier::Found::Code(code) => return Asked::Dossier(code),
+                    dossier::Found::Code(code) => return Asked::Dossier(code, false),
                     dossier::Found::LookAlike => return Asked::LookAlikeCode,
                     dossier::Found::None => {}
                 }
                 if let Some(code) = bus_stop_code(&tokens) {
                     return Asked::BusStop(code);
+                }
+                if names_a_route(&tokens) {
+                    return Asked::Bus(text);
                 }
                 let short = tokens.len() <= 8;
                 if short && has(Intent::Handover) {
@@ -436,6 +460,24 @@ impl Dialogue {
         } else if let Some(rest) = p.strip_prefix(NOTICES) {
             NoticeKind::parse(&rest.to_ascii_lowercase())
                 .map_or(Asked::UnknownChoice, |k| Asked::Notices(k, String::new()))
+        } else if let Some(rest) = p.strip_prefix(STOP) {
+            let ok = !rest.is_empty()
+                && rest.len() <= 8
+                && rest.bytes().all(|b| b.is_ascii_alphanumeric());
+            if ok {
+                Asked::BusStop(rest.to_ascii_uppercase())
+            } else {
+                Asked::UnknownChoice
+            }
+        } else if let Some(rest) = p.strip_prefix(ROUTE) {
+            let ok = !rest.is_empty() && rest.chars().count() <= 20;
+            if ok {
+                Asked::Bus(format!("tuyến {rest}"))
+            } else {
+                Asked::UnknownChoice
+            }
+        } else if let Some(rest) = p.strip_prefix(DOSSIER_HISTORY) {
+            DossierCode::parse(rest).map_or(Asked::UnknownChoice, |c| Asked::Dossier(c, true))
         } else if let Some(rest) = p.strip_prefix(FEEDBACK_UP) {
             code(rest).map_or(Asked::UnknownChoice, |c| Asked::Feedback(c, true))
         } else if let Some(rest) = p.strip_prefix(FEEDBACK_DOWN) {
@@ -599,9 +641,73 @@ fn looks_like_payload(text: &str) -> bool {
     t == HANDOVER
         || t == BOT
         || [MENU_PROCEDURES, MENU_DOSSIER, MENU_BUS, MENU_NOTICES].contains(&t)
-        || [PROC, ASPECT, NOTICES, FEEDBACK_UP, FEEDBACK_DOWN]
+        || [
+            PROC,
+            ASPECT,
+            NOTICES,
+            FEEDBACK_UP,
+            FEEDBACK_DOWN,
+            DOSSIER_HISTORY,
+            STOP,
+            ROUTE,
+        ]
+        .iter()
+        .any(|p| t.starts_with(p))
+}
+
+/// An address as citizens type it: a house number (after "số" or not,
+/// "12", "12A", "12/4") followed by two to six words of a street name, and
+/// nothing else.
+fn looks_like_address(text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let rest = match words.as_slice() {
+        [so, number, rest @ ..] if crate::text::fold(so) == "so" && is_house_number(number) => rest,
+        [number, rest @ ..] if is_house_number(number) => rest,
+        _ => return false,
+    };
+    (2..=6).contains(&rest.len())
+        && rest
             .iter()
-            .any(|p| t.starts_with(p))
+            .all(|w| w.chars().all(char::is_alphabetic) && w.chars().count() <= 7)
+}
+
+/// "12", "12A", "12/4", "171-173".
+fn is_house_number(w: &str) -> bool {
+    w.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && w.len() <= 9
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '-')
+        && w.chars().filter(char::is_ascii_alphabetic).count() <= 1
+}
+
+/// "tuyến 05", "tuyến số 13", "tuyen R16", "tuyến LK 01": a bus route
+/// named by its number ("trực tuyến" is online, not a route).
+fn names_a_route(tokens: &[Token]) -> bool {
+    tokens.iter().enumerate().any(|(i, t)| {
+        if t.folded != "tuyen" || (i > 0 && tokens[i - 1].folded == "truc") {
+            return false;
+        }
+        let mut next = tokens[i + 1..].iter().map(|t| t.folded.as_str());
+        let mut n = next.next();
+        if n == Some("so") {
+            n = next.next();
+        }
+        match n {
+            Some("lk") => next
+                .next()
+                .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit())),
+            Some(code) => {
+                code.len() <= 5
+                    && code.bytes().any(|b| b.is_ascii_digit())
+                    && code.bytes().all(|b| b.is_ascii_alphanumeric())
+                    && code.bytes().filter(u8::is_ascii_alphabetic).count() <= 2
+            }
+            None => false,
+        }
+    })
 }
 
 /// `MT <mã trạm>`: the stop code after "MT" (or glued to it, "MT123").

@@ -38,11 +38,11 @@ const FOLLOW_UPS: [Aspect; 5] = [
 ];
 
 impl Texts {
-    fn hotline_line(&self) -> String {
+    pub(super) fn hotline_line(&self) -> String {
         format!("Tổng đài {} (0236 {})", self.hotline, self.hotline)
     }
 
-    fn call(&self, r: &mut Reply) {
+    pub(super) fn call(&self, r: &mut Reply) {
         r.call(format!("Gọi {}", self.hotline), self.hotline_dial.clone());
     }
 
@@ -143,7 +143,7 @@ impl Texts {
 
     pub fn unavailable(&self, need: &Need) -> Reply {
         let text = match need {
-            Need::Dossier { code } => format!(
+            Need::Dossier { code, .. } => format!(
                 "Tôi đã nhận mã hồ sơ {code}. Tính năng tra cứu tình trạng hồ sơ trên trợ lý ảo chưa sẵn sàng; \
                  Anh/Chị có thể tra cứu trên Cổng Dịch vụ công hoặc gọi {}.",
                 self.hotline_line()

@@ -34,11 +34,16 @@ use aws_sdk_dynamodb::types::{
 use sha2::{Digest, Sha256};
 
 use super::{
-    CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, PlatformToken,
-    ProcedureStore, ProcessedEvents, Snapshot, StoreError, TokenStore,
+    BusSource, CatalogueSource, ConversationKey, ConversationStore, DossierStore, Event, EventLog,
+    NoticeStore, PlatformToken, ProcedureStore, ProcessedEvents, RateLimiter, Snapshot, StoreError,
+    TokenStore, Written,
 };
+use crate::bus::Network;
 use crate::catalogue::{Entry, Procedure, ProcedureCode};
 use crate::dialogue::State;
+use crate::dossier::{Dossier, DossierCode};
+use crate::lookup::NoticeKind;
+use crate::notices::Notice;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -179,17 +184,7 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
 
 /// A day's partition of the events table.
 fn day_key(at: i64) -> String {
-    // Civil date from unix days (Howard Hinnant's algorithm), UTC.
-    let z = at.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("DAY#{y:04}-{m:02}-{d:02}")
+    format!("DAY#{}", crate::calendar::Date::utc(at))
 }
 
 /// The published catalogue's pointer.
@@ -1066,6 +1061,240 @@ impl TokenStore for DynamoStore {
         })? {
             true => Ok(()),
             false => Err(StoreError::Conflict),
+        }
+    }
+}
+
+fn dossier_pk(code: &DossierCode) -> AttributeValue {
+    s(format!("DOSSIER#{code}"))
+}
+
+#[async_trait]
+impl DossierStore for DynamoStore {
+    async fn dossier(&self, code: &DossierCode) -> Result<Option<Dossier>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.data)
+            .key("pk", dossier_pk(code))
+            .key("sk", s("STATUS"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        let Some(item) = out.item() else {
+            return Ok(None);
+        };
+        let doc = get_s(item, "doc").ok_or_else(|| corrupt("dossier", "no doc"))?;
+        serde_json::from_str(doc)
+            .map(Some)
+            .map_err(|e| corrupt("dossier", e))
+    }
+
+    async fn put_dossier(&self, dossier: &Dossier) -> Result<Written, StoreError> {
+        let doc = serde_json::to_string(dossier).map_err(|e| corrupt("dossier", e))?;
+        let res = self
+            .client
+            .put_item()
+            .table_name(&self.tables.data)
+            .item("pk", dossier_pk(&dossier.code))
+            .item("sk", s("STATUS"))
+            .item("doc", s(doc.clone()))
+            .item("updated_at", n(dossier.updated_at))
+            .condition_expression("attribute_not_exists(pk) OR updated_at < :u")
+            .expression_attribute_values(":u", n(dossier.updated_at))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await;
+        match res {
+            Ok(out) => Ok(if out.attributes().is_some_and(|a| !a.is_empty()) {
+                Written::Updated
+            } else {
+                Written::Created
+            }),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                // Stored with the same or a newer time: the same dossier
+                // again is a redelivery, anything else a conflict.
+                match self.dossier(&dossier.code).await? {
+                    Some(stored) if &stored == dossier => Ok(Written::Unchanged),
+                    _ => Err(StoreError::Conflict),
+                }
+            }
+            Err(e) => Err(unavailable("PutItem", e)),
+        }
+    }
+}
+
+#[async_trait]
+impl RateLimiter for DynamoStore {
+    async fn hit(&self, bucket: &str, limit: u32, expires_at: i64) -> Result<bool, StoreError> {
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.tables.state)
+            .key("pk", s(format!("RATE#{bucket}")))
+            .update_expression("ADD hits :one SET expires_at = :exp")
+            .condition_expression("attribute_not_exists(hits) OR hits < :limit")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":exp", n(expires_at))
+            .expression_attribute_values(":limit", n(limit))
+            .send()
+            .await;
+        conditional("UpdateItem", res, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+    }
+}
+
+#[async_trait]
+impl BusSource for DynamoStore {
+    async fn network(&self) -> Result<Option<Network>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.data)
+            .key("pk", s("BUS"))
+            .key("sk", s("NETWORK"))
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        let Some(item) = out.item() else {
+            return Ok(None);
+        };
+        let blob = item
+            .get("doc")
+            .and_then(|v| v.as_b().ok())
+            .ok_or_else(|| corrupt("bus network", "no doc"))?;
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(blob.as_ref())
+            .read_to_end(&mut json)
+            .map_err(|e| corrupt("bus network", e))?;
+        serde_json::from_slice(&json)
+            .map(Some)
+            .map_err(|e| corrupt("bus network", e))
+    }
+
+    async fn publish_network(&self, network: &Network) -> Result<Written, StoreError> {
+        let json = serde_json::to_vec(network).map_err(|e| corrupt("bus network", e))?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&json).map_err(|e| corrupt("bus network", e))?;
+        let bytes = gz.finish().map_err(|e| corrupt("bus network", e))?;
+        if bytes.len() > MAX_ITEM_BYTES {
+            return Err(StoreError::Unavailable(format!(
+                "the bus network is {} KB compressed, more than one item holds",
+                bytes.len() / 1024
+            )));
+        }
+        let res = self
+            .client
+            .put_item()
+            .table_name(&self.tables.data)
+            .item("pk", s("BUS"))
+            .item("sk", s("NETWORK"))
+            .item("version", s(network.version.clone()))
+            .item("doc", AttributeValue::B(Blob::new(bytes)))
+            .condition_expression("attribute_not_exists(pk) OR version <> :v")
+            .expression_attribute_values(":v", s(network.version.clone()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await;
+        match res {
+            Ok(out) => Ok(if out.attributes().is_some_and(|a| !a.is_empty()) {
+                Written::Updated
+            } else {
+                Written::Created
+            }),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Written::Unchanged)
+            }
+            Err(e) => Err(unavailable("PutItem", e)),
+        }
+    }
+}
+
+/// Every notice lives in one partition (a city publishes hundreds a year,
+/// not millions) under its id; kind and validity are filtered on.
+const NOTICES_PK: &str = "NOTICES";
+
+#[async_trait]
+impl NoticeStore for DynamoStore {
+    async fn notices(
+        &self,
+        kind: Option<NoticeKind>,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Notice>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.tables.data)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(NOTICES_PK))
+                .filter_expression("valid_to > :from AND valid_from < :to")
+                .expression_attribute_values(":from", n(from))
+                .expression_attribute_values(":to", n(to))
+                .set_exclusive_start_key(start.take())
+                .set_limit(self.page_size);
+            q = match kind {
+                Some(k) => q
+                    .filter_expression(
+                        "notice_kind = :kind AND valid_to > :from AND valid_from < :to",
+                    )
+                    .expression_attribute_values(":kind", s(k.as_str())),
+                None => q,
+            };
+            let res = q.send().await.map_err(|e| unavailable("Query", e))?;
+            for item in res.items() {
+                let doc = get_s(item, "doc").ok_or_else(|| corrupt("notice", "no doc"))?;
+                out.push(serde_json::from_str(doc).map_err(|e| corrupt("notice", e))?);
+            }
+            match res.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn put_notice(&self, notice: &Notice) -> Result<Written, StoreError> {
+        let doc = serde_json::to_string(notice).map_err(|e| corrupt("notice", e))?;
+        let res = self
+            .client
+            .put_item()
+            .table_name(&self.tables.data)
+            .item("pk", s(NOTICES_PK))
+            .item("sk", s(notice.id.clone()))
+            .item("notice_kind", s(notice.kind.as_str()))
+            .item("doc", s(doc.clone()))
+            .item("valid_from", n(notice.valid_from))
+            .item("valid_to", n(notice.valid_to))
+            .condition_expression("attribute_not_exists(pk) OR doc <> :doc")
+            .expression_attribute_values(":doc", s(doc))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await;
+        match res {
+            Ok(out) => Ok(if out.attributes().is_some_and(|a| !a.is_empty()) {
+                Written::Updated
+            } else {
+                Written::Created
+            }),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Written::Unchanged)
+            }
+            Err(e) => Err(unavailable("PutItem", e)),
         }
     }
 }

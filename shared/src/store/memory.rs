@@ -7,11 +7,16 @@ use std::sync::{Mutex, RwLock};
 use async_trait::async_trait;
 
 use super::{
-    CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier,
-    PlatformToken, ProcedureStore, ProcessedEvents, Snapshot, StoreError, TokenStore,
+    BusSource, CatalogueSource, ConversationKey, ConversationStore, DossierStore, Event, EventLog,
+    NoticeStore, OperatorNotifier, PlatformToken, ProcedureStore, ProcessedEvents, RateLimiter,
+    Snapshot, StoreError, TokenStore, Written,
 };
+use crate::bus::Network;
 use crate::catalogue::{Procedure, ProcedureCode};
 use crate::dialogue::State;
+use crate::dossier::{Dossier, DossierCode};
+use crate::lookup::NoticeKind;
+use crate::notices::Notice;
 
 fn poisoned<T>(_: T) -> StoreError {
     StoreError::Unavailable("memory store lock poisoned".into())
@@ -289,5 +294,138 @@ impl TokenStore for MemoryTokens {
             }
             _ => Err(StoreError::Conflict),
         }
+    }
+}
+
+/// Dossiers in a map.
+#[derive(Debug, Default)]
+pub struct MemoryDossiers {
+    by_code: RwLock<HashMap<DossierCode, Dossier>>,
+}
+
+impl MemoryDossiers {
+    pub fn new(dossiers: impl IntoIterator<Item = Dossier>) -> Self {
+        Self {
+            by_code: RwLock::new(dossiers.into_iter().map(|d| (d.code.clone(), d)).collect()),
+        }
+    }
+}
+
+#[async_trait]
+impl DossierStore for MemoryDossiers {
+    async fn dossier(&self, code: &DossierCode) -> Result<Option<Dossier>, StoreError> {
+        Ok(self.by_code.read().map_err(poisoned)?.get(code).cloned())
+    }
+
+    async fn put_dossier(&self, dossier: &Dossier) -> Result<Written, StoreError> {
+        let mut m = self.by_code.write().map_err(poisoned)?;
+        let written = match m.get(&dossier.code) {
+            None => Written::Created,
+            Some(old) if old == dossier => return Ok(Written::Unchanged),
+            Some(old) if old.updated_at >= dossier.updated_at => return Err(StoreError::Conflict),
+            Some(_) => Written::Updated,
+        };
+        m.insert(dossier.code.clone(), dossier.clone());
+        Ok(written)
+    }
+}
+
+/// Request counts in a map (one process: the local run and tests).
+#[derive(Debug, Default)]
+pub struct MemoryRateLimiter {
+    counts: Mutex<HashMap<String, (u32, i64)>>,
+}
+
+#[async_trait]
+impl RateLimiter for MemoryRateLimiter {
+    async fn hit(&self, bucket: &str, limit: u32, expires_at: i64) -> Result<bool, StoreError> {
+        let mut counts = self.counts.lock().map_err(poisoned)?;
+        // Forget finished windows now and then, so the map stays small.
+        if counts.len() > 10_000 {
+            let oldest = expires_at - 3 * 60;
+            counts.retain(|_, (_, exp)| *exp > oldest);
+        }
+        let (n, _) = counts.entry(bucket.to_owned()).or_insert((0, expires_at));
+        if *n >= limit {
+            return Ok(false);
+        }
+        *n += 1;
+        Ok(true)
+    }
+}
+
+/// The bus network in memory.
+#[derive(Debug, Default)]
+pub struct MemoryBus {
+    network: RwLock<Option<Network>>,
+}
+
+impl MemoryBus {
+    pub fn new(network: Network) -> Self {
+        Self {
+            network: RwLock::new(Some(network)),
+        }
+    }
+}
+
+#[async_trait]
+impl BusSource for MemoryBus {
+    async fn network(&self) -> Result<Option<Network>, StoreError> {
+        Ok(self.network.read().map_err(poisoned)?.clone())
+    }
+
+    async fn publish_network(&self, network: &Network) -> Result<Written, StoreError> {
+        let mut current = self.network.write().map_err(poisoned)?;
+        let written = match current.as_ref() {
+            None => Written::Created,
+            Some(n) if n.version == network.version => return Ok(Written::Unchanged),
+            Some(_) => Written::Updated,
+        };
+        *current = Some(network.clone());
+        Ok(written)
+    }
+}
+
+/// Notices in a map by id.
+#[derive(Debug, Default)]
+pub struct MemoryNotices {
+    by_id: RwLock<HashMap<String, Notice>>,
+}
+
+impl MemoryNotices {
+    pub fn new(notices: impl IntoIterator<Item = Notice>) -> Self {
+        Self {
+            by_id: RwLock::new(notices.into_iter().map(|n| (n.id.clone(), n)).collect()),
+        }
+    }
+}
+
+#[async_trait]
+impl NoticeStore for MemoryNotices {
+    async fn notices(
+        &self,
+        kind: Option<NoticeKind>,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Notice>, StoreError> {
+        Ok(self
+            .by_id
+            .read()
+            .map_err(poisoned)?
+            .values()
+            .filter(|n| kind.is_none_or(|k| n.kind == k) && n.overlaps(from, to))
+            .cloned()
+            .collect())
+    }
+
+    async fn put_notice(&self, notice: &Notice) -> Result<Written, StoreError> {
+        let mut m = self.by_id.write().map_err(poisoned)?;
+        let written = match m.get(&notice.id) {
+            None => Written::Created,
+            Some(n) if n == notice => return Ok(Written::Unchanged),
+            Some(_) => Written::Updated,
+        };
+        m.insert(notice.id.clone(), notice.clone());
+        Ok(written)
     }
 }

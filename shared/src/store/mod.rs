@@ -11,8 +11,12 @@ pub mod memory;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::bus::Network;
 use crate::catalogue::{Entry, Procedure, ProcedureCode};
 use crate::dialogue::State;
+use crate::dossier::{Dossier, DossierCode};
+use crate::lookup::NoticeKind;
+use crate::notices::Notice;
 
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -253,4 +257,83 @@ pub trait CatalogueSource: Send + Sync {
 #[async_trait]
 pub trait OperatorNotifier: Send + Sync {
     async fn notify(&self, key: &ConversationKey, at: i64) -> Result<(), StoreError>;
+}
+
+/// What a write of reference data did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Written {
+    /// Nothing was stored under this key before.
+    Created,
+    /// A stored older version was replaced.
+    Updated,
+    /// The same version was stored already: nothing changed (a redelivered
+    /// push).
+    Unchanged,
+}
+
+/// Dossier status, pushed by the one-stop system and read by citizens.
+#[async_trait]
+pub trait DossierStore: Send + Sync {
+    async fn dossier(&self, code: &DossierCode) -> Result<Option<Dossier>, StoreError>;
+    /// Stores `dossier` unless a newer one (greater `updated_at`) is stored:
+    /// then [`StoreError::Conflict`], as for a different dossier pushed with
+    /// the same `updated_at`. The same dossier again is
+    /// [`Written::Unchanged`].
+    async fn put_dossier(&self, dossier: &Dossier) -> Result<Written, StoreError>;
+}
+
+/// Counts requests in fixed windows, across function instances.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Counts one request against `bucket` (a key and its window, e.g.
+    /// `dossier#web#abc#29436100`); true while the count stays within
+    /// `limit`. The count may be forgotten after `expires_at`.
+    async fn hit(&self, bucket: &str, limit: u32, expires_at: i64) -> Result<bool, StoreError>;
+}
+
+/// Counts one request of `key` against a limit per minute: true if allowed.
+pub async fn within_rate(
+    limiter: &dyn RateLimiter,
+    what: &str,
+    key: &str,
+    per_minute: u32,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let window = now.div_euclid(60);
+    limiter
+        .hit(
+            &format!("{what}#{key}#{window}"),
+            per_minute,
+            (window + 2) * 60,
+        )
+        .await
+}
+
+/// The bus network, published as one versioned document (it is small: a
+/// few hundred stops) and indexed in memory where it is read.
+#[async_trait]
+pub trait BusSource: Send + Sync {
+    /// The published network, if any.
+    async fn network(&self) -> Result<Option<Network>, StoreError>;
+    /// Publishes `network`; [`Written::Unchanged`] when that version is
+    /// already the published one.
+    async fn publish_network(&self, network: &Network) -> Result<Written, StoreError>;
+}
+
+/// City notices, written by the city's editors through `chatbot import
+/// notices`.
+#[async_trait]
+pub trait NoticeStore: Send + Sync {
+    /// The notices of `kind` (every kind when `None`) in force at some
+    /// moment of `[from, to)`, in no particular order.
+    async fn notices(
+        &self,
+        kind: Option<NoticeKind>,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Notice>, StoreError>;
+    /// Stores a notice under its id (the editors' file is the truth: a
+    /// changed notice replaces the stored one).
+    async fn put_notice(&self, notice: &Notice) -> Result<Written, StoreError>;
 }
