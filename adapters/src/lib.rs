@@ -6,6 +6,7 @@
 //! - [`outbound`]: calls to the platforms' send APIs with timeouts and
 //!   retries, and the local outbox that stands in for them;
 //! - [`routes`]: the one route table (local server, SAM template);
+//! - [`lambda`]: the Lambda runtime loop around a function's handler;
 //! - [`embedded`]: the embedded default — the catalogue shipped in `data/`
 //!   and in-memory stores;
 //! - [`stores`]: the choice between the embedded default and DynamoDB;
@@ -13,6 +14,7 @@
 
 pub mod apigw;
 pub mod embedded;
+pub mod lambda;
 pub mod logging;
 pub mod outbound;
 pub mod routes;

@@ -1,10 +1,12 @@
 //! `chatbot areas …`
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use chatbot::Error;
 use chatbot::notices::vietmap;
+
+use crate::files::{read, write_atomically};
 
 /// `chatbot areas convert <wards.json> <old_to_new.csv> --out <file>`.
 ///
@@ -24,33 +26,4 @@ pub fn convert(wards_json: &Path, old_to_new_csv: &Path, out: &Path) -> Result<E
     write_atomically(out, &conversion.json)?;
     crate::say!("wrote {}", out.display());
     Ok(ExitCode::SUCCESS)
-}
-
-fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| with_path(e, path))
-}
-
-/// Writes next to `out` and renames, so a failed run leaves no half file.
-fn write_atomically(out: &Path, text: &str) -> Result<(), Error> {
-    let tmp = temp_path(out);
-    let result = std::fs::write(&tmp, text)
-        .map_err(|e| with_path(e, &tmp))
-        .and_then(|()| std::fs::rename(&tmp, out).map_err(|e| with_path(e, out)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn temp_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    out.with_file_name(name)
-}
-
-fn with_path(e: std::io::Error, path: &Path) -> Error {
-    Error::Io(std::io::Error::new(
-        e.kind(),
-        format!("{}: {e}", path.display()),
-    ))
 }

@@ -1,10 +1,12 @@
 //! `chatbot bus …`
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use chatbot::Error;
 use chatbot::bus::convert::{self, CodeRegister};
+
+use crate::files::{read, with_path, write_atomically};
 
 /// `chatbot bus convert <stops.json> <routes.csv> --codes <stop-codes.csv>
 /// --out <network.json>`.
@@ -47,36 +49,6 @@ pub fn convert(
         codes.display()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| with_path(e, path))
-}
-
-/// Writes next to `path` and renames over it.
-fn write_atomically(path: &Path, content: &str) -> Result<(), Error> {
-    let tmp = temp_path(path);
-    if let Err(e) = std::fs::write(&tmp, content) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(with_path(e, &tmp));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        with_path(e, path)
-    })
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
-
-fn with_path(e: std::io::Error, path: &Path) -> Error {
-    Error::Io(std::io::Error::new(
-        e.kind(),
-        format!("{}: {e}", path.display()),
-    ))
 }
 
 /// Names the file a parse error comes from.

@@ -2,13 +2,15 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use chatbot::Error;
 use chatbot::catalogue::{convert::convert_jsonl, write_jsonl};
 use flate2::read::MultiGzDecoder;
 use flate2::{Compression, GzBuilder};
+
+use crate::files::{temp_path, with_path};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -65,17 +67,4 @@ fn write_catalogue(out: &Path, procedures: &[chatbot::catalogue::Procedure]) -> 
         let _ = std::fs::remove_file(&tmp);
     }
     result
-}
-
-fn temp_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    out.with_file_name(name)
-}
-
-fn with_path(e: std::io::Error, path: &Path) -> Error {
-    Error::Io(std::io::Error::new(
-        e.kind(),
-        format!("{}: {e}", path.display()),
-    ))
 }

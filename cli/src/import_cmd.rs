@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use chatbot::Error;
 use chatbot::catalogue::Procedure;
 use chatbot::catalogue::validate::{Checked, check_jsonl};
+use chatbot::store::StoreError;
 use chatbot::store::dynamo::{DynamoStore, Tables, Timeouts, catalogue_version};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -189,24 +190,40 @@ fn valid_lines<T>(
 }
 
 async fn import_dossiers(args: &ImportArgs) -> Result<ExitCode, Error> {
-    use chatbot::store::{DossierStore, StoreError, Written};
+    use chatbot::store::DossierStore;
     let read = chatbot::dossier::read_jsonl;
     let Some(dossiers) = valid_records(args, read, |t| valid_lines(t, read))? else {
         return Ok(ExitCode::from(1));
     };
+    write_records(args, "dossiers", &dossiers, async |store, d| {
+        store.put_dossier(d).await
+    })
+    .await
+}
+
+/// Writes records one by one (each write is conditional), counting what
+/// happened; a conflict (a newer dossier status is stored) is reported by
+/// record number — never by code: codes stay out of logs.
+async fn write_records<T>(
+    args: &ImportArgs,
+    what: &'static str,
+    records: &[T],
+    put: impl AsyncFn(&DynamoStore, &T) -> Result<chatbot::store::Written, StoreError>,
+) -> Result<ExitCode, Error> {
+    use chatbot::store::Written;
     let file = args.file.display();
     if args.dry_run {
         say!(
-            "{file}: {} dossiers valid; dry run, nothing written",
-            dossiers.len()
+            "{file}: {} {what} valid; dry run, nothing written",
+            records.len()
         );
         return Ok(ExitCode::SUCCESS);
     }
     let store = connect(args).await?;
-    let bar = progress(dossiers.len(), "dossiers")?;
+    let bar = progress(records.len(), what)?;
     let (mut created, mut updated, mut unchanged, mut older) = (0, 0, 0, Vec::new());
-    for (i, d) in dossiers.iter().enumerate() {
-        match store.put_dossier(d).await {
+    for (i, r) in records.iter().enumerate() {
+        match put(&store, r).await {
             Ok(Written::Created) => created += 1,
             Ok(Written::Updated) => updated += 1,
             Ok(Written::Unchanged) => unchanged += 1,
@@ -216,12 +233,15 @@ async fn import_dossiers(args: &ImportArgs) -> Result<ExitCode, Error> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let older_note = if older.is_empty() {
+        String::new()
+    } else {
+        format!(", {} older than the stored status (left out)", older.len())
+    };
     say!(
-        "{file}: into {} — {created} created, {updated} updated, {unchanged} unchanged, {} older than the stored status (left out)",
-        store.tables().data,
-        older.len()
+        "{file}: into {} — {created} created, {updated} updated, {unchanged} unchanged{older_note}",
+        store.tables().data
     );
-    // Record numbers, not codes: dossier codes stay out of logs.
     for n in older.iter().take(LISTED) {
         eprintln!("  record {n}: not imported, a newer status is stored");
     }
@@ -282,42 +302,21 @@ async fn import_catalogue(args: &ImportArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn store_error(e: chatbot::store::StoreError) -> Error {
+fn store_error(e: StoreError) -> Error {
     Error::Store(e.to_string())
 }
 
 async fn import_notices(args: &ImportArgs) -> Result<ExitCode, Error> {
-    use chatbot::store::{NoticeStore, Written};
+    use chatbot::store::NoticeStore;
     let areas = chatbot::notices::Areas::embedded()?;
     let read = |t: &str| chatbot::notices::read_jsonl(t, &areas);
     let Some(notices) = valid_records(args, read, |t| valid_lines(t, read))? else {
         return Ok(ExitCode::from(1));
     };
-    let file = args.file.display();
-    if args.dry_run {
-        say!(
-            "{file}: {} notices valid; dry run, nothing written",
-            notices.len()
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let store = connect(args).await?;
-    let bar = progress(notices.len(), "notices")?;
-    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
-    for n in &notices {
-        match store.put_notice(n).await.map_err(store_error)? {
-            Written::Created => created += 1,
-            Written::Updated => updated += 1,
-            Written::Unchanged => unchanged += 1,
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    say!(
-        "{file}: into {} — {created} created, {updated} updated, {unchanged} unchanged",
-        store.tables().data
-    );
-    Ok(ExitCode::SUCCESS)
+    write_records(args, "notices", &notices, async |store, n| {
+        store.put_notice(n).await
+    })
+    .await
 }
 
 async fn import_bus(args: &ImportArgs) -> Result<ExitCode, Error> {

@@ -30,6 +30,7 @@ mod bus_cmd;
 mod catalogue_cmd;
 mod chat_cmd;
 mod coldstart_cmd;
+mod files;
 mod import_cmd;
 mod search_cmd;
 mod serve;

@@ -1,12 +1,9 @@
 //! Lambda entry point of `bus-stops`: wiring only.
 
-use std::sync::Arc;
-
-use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use bus_stops::{App, handle};
-use chatbot_adapters::logging;
 use chatbot_adapters::stores::data_from_env;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use chatbot_adapters::{lambda, logging};
+use lambda_runtime::Error;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -14,15 +11,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     logging::init();
-    let app = Arc::new(App {
+    let app = App {
         data: data_from_env().await?,
         clock: chatbot_adapters::now,
-    });
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayV2httpRequest>| {
-            let app = app.clone();
-            async move { Ok::<_, Error>(handle(&app, event.payload).await) }
-        },
-    ))
-    .await
+    };
+    lambda::run(app, |app, req| async move { handle(&app, req).await }).await
 }

@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use chatbot_adapters::logging;
 use chatbot_adapters::outbound::{HttpOutbound, Outbound, Outbox, RetryPolicy};
 use chatbot_adapters::stores::backing_from_env;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use chatbot_adapters::{lambda, logging};
+use lambda_runtime::Error;
 use webhook_zalo::tokens::{OAUTH_URL, Tokens};
 use webhook_zalo::{App, Config, handle};
 
@@ -39,19 +38,13 @@ async fn main() -> Result<(), Error> {
         ))),
         _ => None,
     };
-    let app = Arc::new(App {
+    let app = App {
         service: backing.service,
         processed: backing.processed,
         outbound,
         config,
         tokens,
         clock: chatbot_adapters::now,
-    });
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ApiGatewayV2httpRequest>| {
-            let app = app.clone();
-            async move { Ok::<_, Error>(handle(&app, event.payload).await) }
-        },
-    ))
-    .await
+    };
+    lambda::run(app, |app, req| async move { handle(&app, req).await }).await
 }

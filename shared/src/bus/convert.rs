@@ -792,21 +792,8 @@ fn fare_note(routes: &[Route]) -> String {
     };
     format!(
         "Giá vé phổ biến: {} đồng/lượt (bảng tuyến 2025–2026). Một số tuyến có giá khác; giá có thể thay đổi.",
-        thousands(fare)
+        crate::catalogue::answer::format_dong(u64::from(fare))
     )
-}
-
-/// 8000 → "8.000".
-fn thousands(n: u32) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------
@@ -1282,7 +1269,5 @@ LK21,LK21,Đà Nẵng – Tam Kỳ,interprovincial,merged,,FUTA,BX phía Nam,C�
     fn the_fare_note_should_quote_the_commonest_fare() {
         let routes = parse_routes(ROUTES).unwrap();
         assert!(fare_note(&routes).starts_with("Giá vé phổ biến: 8.000 đồng/lượt"));
-        assert_eq!(thousands(80000), "80.000");
-        assert_eq!(thousands(500), "500");
     }
 }

@@ -5,7 +5,7 @@ use super::payload;
 use crate::bus::{Route, RouteStatus};
 use crate::calendar::Date;
 use crate::calendar::LOCAL_OFFSET;
-use crate::catalogue::answer::shorten;
+use crate::catalogue::answer::{format_dong, shorten};
 use crate::dossier::{Dossier, Status, Timing};
 use crate::lookup::{Looked, NoticeKind, RouteAtStop, StopView};
 use crate::notices::Notice;
@@ -237,16 +237,7 @@ fn stops_reply(title: &str, stops: &[StopView]) -> Reply {
 }
 
 fn fare(vnd: u32) -> String {
-    // 8000 → "8.000 đồng".
-    let digits = vnd.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    format!("{out} đồng/lượt")
+    format!("{} đồng/lượt", format_dong(u64::from(vnd)))
 }
 
 fn routes_reply(routes: &[Route]) -> Reply {

@@ -736,22 +736,8 @@ fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
 #[async_trait]
 impl ProcedureStore for DynamoStore {
     async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.data)
-            .key("pk", s(format!("PROC#{code}")))
-            .key("sk", s("DETAIL"))
-            .send()
+        self.data_doc(format!("PROC#{code}"), "DETAIL", false, "procedure")
             .await
-            .map_err(|e| unavailable("GetItem", e))?;
-        let Some(item) = out.item() else {
-            return Ok(None);
-        };
-        let doc = get_s(item, "doc").ok_or_else(|| corrupt("procedure", "no doc"))?;
-        serde_json::from_str(doc)
-            .map(Some)
-            .map_err(|e| corrupt("procedure", e))
     }
 }
 
@@ -1065,30 +1051,71 @@ impl TokenStore for DynamoStore {
     }
 }
 
+/// What a conditional `PutItem` asked for `ReturnValues::AllOld` did:
+/// created or updated, or `None` when its condition failed.
+fn written(
+    res: Result<
+        aws_sdk_dynamodb::operation::put_item::PutItemOutput,
+        SdkError<
+            aws_sdk_dynamodb::operation::put_item::PutItemError,
+            aws_sdk_dynamodb::config::http::HttpResponse,
+        >,
+    >,
+) -> Result<Option<Written>, StoreError> {
+    match res {
+        Ok(out) => Ok(Some(if out.attributes().is_some_and(|a| !a.is_empty()) {
+            Written::Updated
+        } else {
+            Written::Created
+        })),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(unavailable("PutItem", e)),
+    }
+}
+
 fn dossier_pk(code: &DossierCode) -> AttributeValue {
     s(format!("DOSSIER#{code}"))
 }
 
-#[async_trait]
-impl DossierStore for DynamoStore {
-    async fn dossier(&self, code: &DossierCode) -> Result<Option<Dossier>, StoreError> {
+impl DynamoStore {
+    /// The JSON document (`doc`) of a data-table item, if the item exists.
+    async fn data_doc<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+        consistent: bool,
+        what: &str,
+    ) -> Result<Option<T>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.tables.data)
-            .key("pk", dossier_pk(code))
-            .key("sk", s("STATUS"))
-            .consistent_read(true)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(|e| unavailable("GetItem", e))?;
         let Some(item) = out.item() else {
             return Ok(None);
         };
-        let doc = get_s(item, "doc").ok_or_else(|| corrupt("dossier", "no doc"))?;
+        let doc = get_s(item, "doc").ok_or_else(|| corrupt(what, "no doc"))?;
         serde_json::from_str(doc)
             .map(Some)
-            .map_err(|e| corrupt("dossier", e))
+            .map_err(|e| corrupt(what, e))
+    }
+}
+
+#[async_trait]
+impl DossierStore for DynamoStore {
+    async fn dossier(&self, code: &DossierCode) -> Result<Option<Dossier>, StoreError> {
+        self.data_doc(format!("DOSSIER#{code}"), "STATUS", true, "dossier")
+            .await
     }
 
     async fn put_dossier(&self, dossier: &Dossier) -> Result<Written, StoreError> {
@@ -1106,24 +1133,14 @@ impl DossierStore for DynamoStore {
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await;
-        match res {
-            Ok(out) => Ok(if out.attributes().is_some_and(|a| !a.is_empty()) {
-                Written::Updated
-            } else {
-                Written::Created
-            }),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                // Stored with the same or a newer time: the same dossier
-                // again is a redelivery, anything else a conflict.
-                match self.dossier(&dossier.code).await? {
-                    Some(stored) if &stored == dossier => Ok(Written::Unchanged),
-                    _ => Err(StoreError::Conflict),
-                }
-            }
-            Err(e) => Err(unavailable("PutItem", e)),
+        match written(res)? {
+            Some(w) => Ok(w),
+            // Stored with the same or a newer time: the same dossier again
+            // is a redelivery, anything else a conflict.
+            None => match self.dossier(&dossier.code).await? {
+                Some(stored) if &stored == dossier => Ok(Written::Unchanged),
+                _ => Err(StoreError::Conflict),
+            },
         }
     }
 }
@@ -1201,20 +1218,7 @@ impl BusSource for DynamoStore {
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await;
-        match res {
-            Ok(out) => Ok(if out.attributes().is_some_and(|a| !a.is_empty()) {
-                Written::Updated
-            } else {
-                Written::Created
-            }),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Unchanged)
-            }
-            Err(e) => Err(unavailable("PutItem", e)),
-        }
+        Ok(written(res)?.unwrap_or(Written::Unchanged))
     }
 }
 
@@ -1282,20 +1286,7 @@ impl NoticeStore for DynamoStore {
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await;
-        match res {
-            Ok(out) => Ok(if out.attributes().is_some_and(|a| !a.is_empty()) {
-                Written::Updated
-            } else {
-                Written::Created
-            }),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Written::Unchanged)
-            }
-            Err(e) => Err(unavailable("PutItem", e)),
-        }
+        Ok(written(res)?.unwrap_or(Written::Unchanged))
     }
 }
 
