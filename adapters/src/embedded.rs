@@ -74,15 +74,14 @@ pub fn sample_notices(areas: &Areas) -> Result<Vec<Notice>, Error> {
 /// The lookups of the embedded default: the sample dossiers and notices
 /// and the shipped bus network, in memory.
 pub fn memory_data() -> Result<DataLookups, Error> {
-    let areas = Areas::embedded()?;
+    let areas = Areas::shared()?;
     Ok(DataLookups {
         dossiers: Arc::new(MemoryDossiers::new(sample_dossiers()?)),
         limiter: Arc::new(MemoryRateLimiter::default()),
         bus: Arc::new(BusData::new(Arc::new(MemoryBus::new(
             chatbot::bus::embedded()?,
         )))),
-        notices: Arc::new(MemoryNotices::new(sample_notices(&areas)?)),
-        areas: Arc::new(areas),
+        notices: Arc::new(MemoryNotices::new(sample_notices(areas)?)),
         nearby_radius_m: nearby_radius()?,
     })
 }

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use chatbot::Error;
 use chatbot::lookup::{BusData, DataLookups, Lookups};
-use chatbot::notices::Areas;
 use chatbot::service::{LiveDialogue, Service};
 use chatbot::store::dynamo::{DynamoStore, Tables, Timeouts};
 use chatbot::store::{OperatorNotifier, ProcessedEvents};
@@ -125,7 +124,6 @@ fn dynamo_data(store: Arc<DynamoStore>) -> Result<DataLookups, Error> {
         limiter: store.clone(),
         bus: Arc::new(BusData::new(store.clone())),
         notices: store,
-        areas: Arc::new(Areas::embedded()?),
         nearby_radius_m: embedded::nearby_radius()?,
     })
 }

@@ -196,7 +196,6 @@ pub struct DataLookups {
     pub limiter: Arc<dyn RateLimiter>,
     pub bus: Arc<BusData>,
     pub notices: Arc<dyn NoticeStore>,
-    pub areas: Arc<Areas>,
     /// How far (metres) the nearest stops are looked for around a shared
     /// location (`BUS_NEARBY_RADIUS_M`; at most [`crate::bus::MAX_RADIUS_M`]).
     pub nearby_radius_m: f64,
@@ -448,7 +447,9 @@ impl DataLookups {
         query: &str,
         now: i64,
     ) -> Result<Looked, StoreError> {
-        let area = self.areas.find_in(query);
+        let area = Areas::shared()
+            .map_err(|e| StoreError::Unavailable(format!("the wards: {e}")))?
+            .find_in(query);
         // Current and upcoming: what ended before now is left out, also of
         // a window that began earlier ("tuần này" on a Friday).
         let (from, to) = match crate::notices::when::window_in(query, now) {

@@ -13,6 +13,7 @@
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use chatbot::calendar::{DAY, Date};
 use chatbot::lookup::{DataLookups, NOTICES_AHEAD, NoticeKind};
+use chatbot::notices::Areas;
 use chatbot_adapters::apigw;
 use serde_json::json;
 
@@ -53,9 +54,17 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> ApiGatewayV2http
         Some(a) if a.chars().count() > 100 => {
             return apigw::error(400, "area is too long (100 characters at most)");
         }
-        Some(a) => match app.data.areas.resolve(&a) {
-            Some(area) => Some(area),
-            None => return apigw::error(404, "no ward, commune or old district has this name"),
+        Some(a) => match Areas::shared().map(|areas| areas.resolve(&a)) {
+            Err(e) => {
+                tracing::error!(error = %e, "the wards are unreadable");
+                return apigw::error(503, "areas are unavailable");
+            }
+            Ok(resolved) => match resolved {
+                Some(area) => Some(area),
+                None => {
+                    return apigw::error(404, "no ward, commune or old district has this name");
+                }
+            },
         },
     };
     let date = |name: &str| -> Result<Option<Date>, String> {

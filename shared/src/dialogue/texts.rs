@@ -87,6 +87,7 @@ impl Texts {
                     ("Bão, lũ", "storm"),
                     ("Lịch tiếp công dân", "reception"),
                     ("Văn bản mới", "policy"),
+                    ("Kết quả thi", "exam_results"),
                 ] {
                     r.choice(title, format!("{}{kind}", payload::NOTICES));
                 }

@@ -298,6 +298,17 @@ impl Areas {
         Areas::from_json(include_str!("../../../data/admin/wards.json"))
     }
 
+    /// [`Areas::embedded`], built on first use and shared by the whole
+    /// process: a function that answers no area question never builds it.
+    pub fn shared() -> Result<&'static Areas, Error> {
+        static AREAS: std::sync::OnceLock<Areas> = std::sync::OnceLock::new();
+        if let Some(a) = AREAS.get() {
+            return Ok(a);
+        }
+        let built = Areas::embedded()?;
+        Ok(AREAS.get_or_init(|| built))
+    }
+
     /// Reads wards in the layout of `data/admin/wards.json` and checks them:
     /// codes unique, kinds known, every district's wards and every former
     /// ward's district known.
