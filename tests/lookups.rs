@@ -354,3 +354,42 @@ async fn reception_schedules_by_month() {
     let t = text(&w.say("lich tiep cong dan thang sau").await);
     assert!(t.contains("Chủ tịch UBND thành phố"), "{t}");
 }
+
+#[tokio::test]
+async fn asking_about_a_dossier_without_its_code_asks_for_the_code() {
+    let mut w = World::new();
+    for q in [
+        "kiểm tra hồ sơ",
+        "tra cuu tinh trang ho so",
+        "hồ sơ của tôi đến đâu rồi",
+    ] {
+        let t = text(&w.say(q).await);
+        assert!(t.contains("Anh/Chị gửi mã hồ sơ"), "{q}: {t}");
+    }
+    // A procedure question about the papers to file is not a status lookup.
+    let t = text(&w.say("đăng ký kết hôn cần hồ sơ gì").await);
+    assert!(t.contains("kết hôn") && !t.contains("gửi mã hồ sơ"), "{t}");
+}
+
+#[tokio::test]
+async fn a_destination_without_stops_in_the_network_finds_the_routes_going_there() {
+    let mut w = World::new();
+    let t = text(&w.say("xe buýt tới sân bay").await);
+    assert!(t.contains("Tuyến 03") && t.contains("Tuyến 06"), "{t}");
+    assert!(
+        !t.contains("Tuyến 10"),
+        "a suspended route is not offered: {t}"
+    );
+    let t = text(&w.say("xe buýt đi hội an").await);
+    assert!(t.contains("Hội An") && !t.contains("Tuyến 21"), "{t}");
+}
+
+#[tokio::test]
+async fn no_notice_in_the_next_thirty_days_is_said_so() {
+    let mut w = World::new();
+    let t = text(&w.say("lịch cúp nước quận Thanh Khê").await);
+    assert!(
+        t.contains("Hiện chưa có lịch cắt nước tại quận Thanh Khê (cũ) trong 30 ngày tới"),
+        "{t}"
+    );
+}

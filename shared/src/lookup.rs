@@ -126,9 +126,9 @@ pub enum Looked {
         kind: NoticeKind,
         /// The area asked about, as shown ("phường Hải Châu").
         area: Option<String>,
-        /// The window looked at, local dates, end exclusive.
-        from: i64,
-        to: i64,
+        /// The window the message named ("tuần này"), end exclusive; `None`
+        /// when it named none (then: now to [`NOTICES_AHEAD`]).
+        window: Option<(i64, i64)>,
         notices: Vec<Notice>,
         /// How many more matched than are shown.
         more: usize,
@@ -299,6 +299,50 @@ fn search_stops(index: &BusIndex, query: &str, limit: usize, served: bool) -> Lo
     )
 }
 
+/// Words of a bus question that name no place ("xe buýt nào đi tới …").
+const NOT_PLACE_WORDS: &[&str] = &[
+    "xe", "buyt", "bus", "tuyen", "tram", "nao", "di", "toi", "den", "ra", "vao", "o", "dau", "co",
+    "khong", "gan", "nhat", "cho", "minh", "em", "muon", "tu", "qua", "thi", "a", "ak", "ah",
+    "vay", "nhi", "de", "can", "bat", "dung", "chay", "duong", "nhung",
+];
+
+/// The running routes whose name or terminals hold the place a question
+/// names, its words in order ("xe buýt tới sân bay" → the routes ending at
+/// the airport), for places whose stops are not in the network.
+fn routes_to(index: &BusIndex, query: &str) -> Vec<Route> {
+    let all: Vec<String> = crate::text::tokens(query)
+        .into_iter()
+        .map(|t| t.folded)
+        .collect();
+    // The place is what remains once the question's words around it are
+    // trimmed ("xe buýt ra | bến xe trung tâm | không").
+    let not_place = |w: &String| NOT_PLACE_WORDS.contains(&w.as_str());
+    let start = all.iter().position(|w| !not_place(w)).unwrap_or(all.len());
+    let end = all
+        .iter()
+        .rposition(|w| !not_place(w))
+        .map_or(start, |e| e + 1);
+    let words = &all[start..end.max(start)];
+    // One short word ("an") names no place.
+    if words.is_empty() || (words.len() == 1 && words[0].len() < 3) {
+        return Vec::new();
+    }
+    index
+        .routes()
+        .iter()
+        .filter(|r| r.is_active())
+        .filter(|r| {
+            let names: Vec<String> =
+                crate::text::tokens(&format!("{} {} {}", r.name, r.origin, r.destination))
+                    .into_iter()
+                    .map(|t| t.folded)
+                    .collect();
+            names.windows(words.len()).any(|w| w == words)
+        })
+        .cloned()
+        .collect()
+}
+
 /// Whether a message asks what a ride costs.
 fn asks_fare(text: &str) -> bool {
     let key = format!(" {} ", crate::text::folded_key(text));
@@ -421,7 +465,17 @@ impl DataLookups {
                     .collect(),
             });
         }
-        Ok(search_stops(&index, query, limit, true))
+        match search_stops(&index, query, limit, true) {
+            Looked::Stops(stops) if stops.is_empty() => {
+                let routes = routes_to(&index, query);
+                Ok(if routes.is_empty() {
+                    Looked::Stops(stops)
+                } else {
+                    Looked::Routes(routes)
+                })
+            }
+            found => Ok(found),
+        }
     }
 
     /// Stops on or near an address, a street or a place (see
@@ -452,7 +506,8 @@ impl DataLookups {
             .find_in(query);
         // Current and upcoming: what ended before now is left out, also of
         // a window that began earlier ("tuần này" on a Friday).
-        let (from, to) = match crate::notices::when::window_in(query, now) {
+        let window = crate::notices::when::window_in(query, now);
+        let (from, to) = match window {
             Some((from, to)) => (from.max(now), to.max(now + 1)),
             None => (now, now + NOTICES_AHEAD),
         };
@@ -463,8 +518,7 @@ impl DataLookups {
         Ok(Looked::Notices {
             kind,
             area: area.map(|a| a.label),
-            from,
-            to,
+            window,
             notices: selected.into_iter().take(MAX_NOTICES_SHOWN).collect(),
             more,
         })

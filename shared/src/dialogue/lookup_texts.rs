@@ -46,11 +46,10 @@ impl Texts {
             Looked::Notices {
                 kind,
                 area,
-                from,
-                to,
+                window,
                 notices,
                 more,
-            } => notices_reply(*kind, area.as_deref(), *from, *to, notices, *more),
+            } => notices_reply(*kind, area.as_deref(), *window, notices, *more),
         }
     }
 
@@ -340,17 +339,19 @@ fn capitalised(s: &str) -> String {
 fn notices_reply(
     kind: NoticeKind,
     area: Option<&str>,
-    from: i64,
-    to: i64,
+    asked: Option<(i64, i64)>,
     notices: &[Notice],
     more: usize,
 ) -> Reply {
     let place = area.map(|a| format!(" tại {a}")).unwrap_or_default();
     if notices.is_empty() {
+        let when = match asked {
+            Some((from, to)) => format!("từ {}", window(from, to)),
+            None => "trong 30 ngày tới".to_owned(),
+        };
         return Reply::text(format!(
-            "Hiện chưa có {}{place} trong thời gian từ {}. Khi có thông báo mới, thành phố sẽ cập nhật tại đây.",
+            "Hiện chưa có {}{place} {when}. Khi có thông báo mới, thành phố sẽ cập nhật tại đây.",
             kind.label_vi(),
-            window(from, to)
         ));
     }
     let mut text = format!("{}{place}:", capitalised(kind.label_vi()));

@@ -418,6 +418,7 @@ impl Dialogue {
                     match intent {
                         Intent::Notices(kind) => return Asked::Notices(*kind, text),
                         Intent::Bus => return Asked::Bus(text),
+                        Intent::Dossier => return Asked::Section("dossier"),
                         _ => {}
                     }
                 }

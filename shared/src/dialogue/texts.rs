@@ -73,7 +73,8 @@ impl Texts {
                  \"lệ phí làm hộ chiếu\".",
             ),
             "dossier" => Reply::text(
-                "Anh/Chị gửi mã hồ sơ in trên giấy tiếp nhận, ví dụ: 000.00.04.H51-200221-0001.",
+                "Để tra cứu tình trạng hồ sơ, Anh/Chị gửi mã hồ sơ in trên Giấy tiếp nhận hồ sơ và hẹn \
+                 trả kết quả, ví dụ: 000.00.04.H51-200221-0001.",
             ),
             "bus" => Reply::text(
                 "Anh/Chị gửi \"MT <mã trạm>\" để xem các tuyến qua trạm, gửi vị trí hoặc địa chỉ \

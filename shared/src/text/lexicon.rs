@@ -243,6 +243,8 @@ pub enum Intent {
     Thanks,
     Handover,
     BackToBot,
+    /// The status of a submitted dossier, asked without its code.
+    Dossier,
     Bus,
     Notices(NoticeKind),
 }
@@ -256,6 +258,7 @@ impl Intent {
             "handover" => Self::Handover,
             "back_to_bot" => Self::BackToBot,
             "bus" => Self::Bus,
+            "dossier" => Self::Dossier,
             _ => Self::Notices(NoticeKind::parse(s.strip_prefix("notices:")?)?),
         })
     }
