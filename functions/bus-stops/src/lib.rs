@@ -77,7 +77,7 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> ApiGatewayV2http
             return apigw::error(400, "a route number is 1 to 20 characters, e.g. 05 or LK01");
         }
         match app.data.route(&number, now).await {
-            Ok(Some(route)) => return apigw::json(200, &route),
+            Ok(Some(route)) => return apigw::json(200, &public_route(&route)),
             Ok(None) => return apigw::error(404, "no route has this number"),
             Err(e) => return unavailable(&e),
         }
@@ -123,4 +123,14 @@ fn point(req: &ApiGatewayV2httpRequest) -> Result<(f64, f64, f64), String> {
         ));
     }
     Ok((lat, lng, radius))
+}
+
+/// A route as the portal shows it: without the maintainers' remark on the
+/// source data.
+fn public_route(route: &chatbot::bus::Route) -> serde_json::Value {
+    let mut v = serde_json::to_value(route).unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(m) = &mut v {
+        m.remove("source_note");
+    }
+    v
 }

@@ -61,7 +61,10 @@ async fn every_event_file_should_get_its_expected_answer() {
                 assert_eq!(body["number"], "05");
                 assert_eq!(body["status"]["state"], "active");
             }
-            "route-former-number" => assert_eq!(body["number"], "13"),
+            "route-former-number" => {
+                assert_eq!(body["number"], "13");
+                assert!(body.get("source_note").is_none(), "{body}");
+            }
             _ => assert!(body["error"].is_string(), "{name}: {body}"),
         }
     }
