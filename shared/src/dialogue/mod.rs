@@ -687,8 +687,11 @@ fn is_house_number(w: &str) -> bool {
 /// "tuyến 05", "tuyến số 13", "tuyen R16", "tuyến LK 01": a bus route
 /// named by its number ("trực tuyến" is online, not a route).
 fn names_a_route(tokens: &[Token]) -> bool {
+    let route = Token::new("tuyến");
     tokens.iter().enumerate().any(|(i, t)| {
-        if t.folded != "tuyen" || (i > 0 && tokens[i - 1].folded == "truc") {
+        // "tuyển" (to recruit, "xét tuyển 10") is another word.
+        let is_route = t.folded == "tuyen" && (!t.accented() || t.same_word(&route));
+        if !is_route || (i > 0 && tokens[i - 1].folded == "truc") {
             return false;
         }
         let mut next = tokens[i + 1..].iter().map(|t| t.folded.as_str());
@@ -737,5 +740,53 @@ pub(crate) fn procedure_text(p: &Procedure, aspect: Option<Aspect>) -> String {
     match aspect {
         Some(a) => answer::aspect(p, a),
         None => answer::summary(p),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<Token> {
+        split(&normalize(s)).map(Token::new).collect()
+    }
+
+    #[test]
+    fn a_route_is_named_by_tuyen_and_its_number() {
+        for s in [
+            "tuyến 05 chạy mấy giờ",
+            "tuyen R16",
+            "tuyến số 13",
+            "xe tuyến LK 01",
+        ] {
+            assert!(names_a_route(&toks(s)), "{s}");
+        }
+        for s in [
+            "xét tuyển 10 học sinh",
+            "nộp hồ sơ trực tuyến 2 lần",
+            "tuyến đường nào",
+            "tuyến",
+        ] {
+            assert!(!names_a_route(&toks(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn an_address_is_a_house_number_and_a_street() {
+        for s in [
+            "101 Nguyễn Văn Cừ",
+            "số 12/4 Lê Duẩn",
+            "171-173 nguyen luong bang",
+        ] {
+            assert!(looks_like_address(s), "{s}");
+        }
+        for s in [
+            "2 con dưới 6 tuổi",
+            "101",
+            "Nguyễn Văn Cừ",
+            "12 tháng 5 năm 2026 làm giấy khai sinh được không",
+        ] {
+            assert!(!looks_like_address(s), "{s}");
+        }
     }
 }
