@@ -393,3 +393,20 @@ async fn no_notice_in_the_next_thirty_days_is_said_so() {
         "{t}"
     );
 }
+
+#[tokio::test]
+async fn politeness_before_a_place_and_a_one_day_window_are_read() {
+    let mut w = World::new();
+    let t = text(&w.say("Cho em hỏi xe buýt gần cầu Rồng").await);
+    assert!(t.contains("Cầu Rồng"), "{t}");
+    let t = text(&w.say("mai có cúp điện ở liên chiểu không").await);
+    assert!(
+        t.contains("Hiện chưa có lịch cắt điện tại phường Liên Chiểu ngày 23/11/2026"),
+        "{t}"
+    );
+    let r = w.say("có thông báo mới không ạ").await;
+    assert!(
+        payloads(&r).contains(&"NOTICES:power_cut".to_owned()),
+        "{r:?}"
+    );
+}

@@ -346,6 +346,9 @@ fn notices_reply(
     let place = area.map(|a| format!(" tại {a}")).unwrap_or_default();
     if notices.is_empty() {
         let when = match asked {
+            Some((from, to)) if Date::local(from) == Date::local(to - 1) => {
+                format!("ngày {}", Date::local(from).vi())
+            }
             Some((from, to)) => format!("từ {}", window(from, to)),
             None => "trong 30 ngày tới".to_owned(),
         };

@@ -410,6 +410,7 @@ impl Dialogue {
                     {
                         return match intent {
                             Intent::Thanks => Asked::Thanks,
+                            Intent::NoticesMenu => Asked::Section("notices"),
                             _ => Asked::Welcome,
                         };
                     }
@@ -417,7 +418,9 @@ impl Dialogue {
                 for (_, _, intent) in &intents {
                     match intent {
                         Intent::Notices(kind) => return Asked::Notices(*kind, text),
-                        Intent::Bus => return Asked::Bus(text),
+                        Intent::Bus => {
+                            return Asked::Bus(self.without_leading_filler(&text, &tokens));
+                        }
                         Intent::Dossier => return Asked::Section("dossier"),
                         _ => {}
                     }
@@ -486,6 +489,24 @@ impl Dialogue {
         } else {
             Asked::UnknownChoice
         }
+    }
+
+    /// The message without the politeness it opens with ("cho em hỏi …",
+    /// "ad ơi …"), for the lookups that read the rest as a place.
+    fn without_leading_filler(&self, text: &str, tokens: &[Token]) -> String {
+        let filler = &self.engine.lexicon().filler;
+        let mut at = 0;
+        while let Some((n, _)) = filler.longest_at(tokens, at) {
+            at += n;
+        }
+        if at == 0 || at >= tokens.len() {
+            return text.to_owned();
+        }
+        tokens[at..]
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// A pending choice picked by number ("2", "số 2", "cái thứ 2") or by

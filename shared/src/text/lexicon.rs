@@ -246,6 +246,8 @@ pub enum Intent {
     /// The status of a submitted dossier, asked without its code.
     Dossier,
     Bus,
+    /// City notices, no kind named: the bot offers the kinds.
+    NoticesMenu,
     Notices(NoticeKind),
 }
 
@@ -259,6 +261,7 @@ impl Intent {
             "back_to_bot" => Self::BackToBot,
             "bus" => Self::Bus,
             "dossier" => Self::Dossier,
+            "notices_menu" => Self::NoticesMenu,
             _ => Self::Notices(NoticeKind::parse(s.strip_prefix("notices:")?)?),
         })
     }
@@ -266,7 +269,10 @@ impl Intent {
     /// Whether the phrase must be the whole message (filler aside) rather
     /// than anywhere in it.
     pub fn whole_message(self) -> bool {
-        matches!(self, Self::Greeting | Self::Menu | Self::Thanks)
+        matches!(
+            self,
+            Self::Greeting | Self::Menu | Self::Thanks | Self::NoticesMenu
+        )
     }
 }
 
