@@ -134,8 +134,7 @@ fn progress(len: usize, what: &'static str) -> Result<ProgressBar, Error> {
 /// valid records, or `None` when nothing may be written.
 fn valid_records<T>(
     args: &ImportArgs,
-    read: impl Fn(&str) -> Result<Vec<T>, Vec<(usize, String)>>,
-    split: impl Fn(&str) -> (Vec<T>, Vec<(usize, String)>),
+    read: impl Fn(&str) -> (Vec<T>, Vec<(usize, String)>),
 ) -> Result<Option<Vec<T>>, Error> {
     let mut text = String::new();
     std::io::Read::read_to_string(
@@ -143,24 +142,20 @@ fn valid_records<T>(
         &mut text,
     )?;
     let file = args.file.display();
-    let records = match read(&text) {
-        Ok(r) => r,
-        Err(errors) => {
-            let (valid, _) = split(&text);
-            eprintln!("{file}: {} invalid line(s):", errors.len());
-            for (line, message) in errors.iter().take(LISTED) {
-                eprintln!("  line {line}: {message}");
-            }
-            if errors.len() > LISTED {
-                eprintln!("  … and {} more", errors.len() - LISTED);
-            }
-            if !args.skip_invalid {
-                eprintln!("nothing was written (use --skip-invalid to import the valid records)");
-                return Ok(None);
-            }
-            valid
+    let (records, errors) = read(&text);
+    if !errors.is_empty() {
+        eprintln!("{file}: {} invalid line(s):", errors.len());
+        for (line, message) in errors.iter().take(LISTED) {
+            eprintln!("  line {line}: {message}");
         }
-    };
+        if errors.len() > LISTED {
+            eprintln!("  … and {} more", errors.len() - LISTED);
+        }
+        if !args.skip_invalid {
+            eprintln!("nothing was written (use --skip-invalid to import the valid records)");
+            return Ok(None);
+        }
+    }
     if records.is_empty() {
         eprintln!("{file}: no valid record; nothing was written");
         return Ok(None);
@@ -168,31 +163,9 @@ fn valid_records<T>(
     Ok(Some(records))
 }
 
-/// The valid lines of a file whose other lines are invalid.
-fn valid_lines<T>(
-    text: &str,
-    read: impl Fn(&str) -> Result<Vec<T>, Vec<(usize, String)>>,
-) -> (Vec<T>, Vec<(usize, String)>) {
-    let mut valid = Vec::new();
-    let mut errors = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        match read(line) {
-            Ok(mut r) => valid.append(&mut r),
-            Err(mut e) => {
-                for (n, _) in &mut e {
-                    *n = i + 1;
-                }
-                errors.append(&mut e);
-            }
-        }
-    }
-    (valid, errors)
-}
-
 async fn import_dossiers(args: &ImportArgs) -> Result<ExitCode, Error> {
     use chatbot::store::DossierStore;
-    let read = chatbot::dossier::read_jsonl;
-    let Some(dossiers) = valid_records(args, read, |t| valid_lines(t, read))? else {
+    let Some(dossiers) = valid_records(args, chatbot::dossier::read_jsonl_lenient)? else {
         return Ok(ExitCode::from(1));
     };
     write_records(args, "dossiers", &dossiers, async |store, d| {
@@ -308,9 +281,9 @@ fn store_error(e: StoreError) -> Error {
 
 async fn import_notices(args: &ImportArgs) -> Result<ExitCode, Error> {
     use chatbot::store::NoticeStore;
-    let areas = chatbot::notices::Areas::embedded()?;
-    let read = |t: &str| chatbot::notices::read_jsonl(t, &areas);
-    let Some(notices) = valid_records(args, read, |t| valid_lines(t, read))? else {
+    let areas = chatbot::notices::Areas::shared()?;
+    let read = |t: &str| chatbot::notices::read_jsonl_lenient(t, areas);
+    let Some(notices) = valid_records(args, read)? else {
         return Ok(ExitCode::from(1));
     };
     write_records(args, "notices", &notices, async |store, n| {

@@ -67,7 +67,7 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> ApiGatewayV2http
         }
     } else if let Some(raw) = path.strip_prefix("/bus/stops/") {
         let code = param("code", raw);
-        if code.is_empty() || code.len() > 8 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if !chatbot::bus::is_stop_code(&code) {
             return apigw::error(400, "a stop code is 1 to 8 letters or digits, e.g. 101");
         }
         app.data.stop(&code, now).await

@@ -24,10 +24,7 @@ impl Network {
         }
         let mut codes = HashSet::new();
         for s in &self.stops {
-            let code_ok = !s.code.is_empty()
-                && s.code.len() <= 8
-                && s.code.bytes().all(|b| b.is_ascii_alphanumeric());
-            if !code_ok {
+            if !super::is_stop_code(&s.code) {
                 out.push(format!(
                     "stop {:?}: code must be 1 to 8 letters or digits",
                     s.name

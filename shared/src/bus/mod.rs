@@ -43,6 +43,12 @@ pub fn embedded() -> Result<Network, Error> {
     Ok(serde_json::from_str(EMBEDDED_JSON)?)
 }
 
+/// Whether `code` can be a stop code: 1 to 8 ASCII letters or digits
+/// (the project's codes are 3–4 digits; see `data/bus/README.md`).
+pub fn is_stop_code(code: &str) -> bool {
+    !code.is_empty() && code.len() <= 8 && code.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// A route number reduced to compare as citizens type it: diacritics
 /// folded, upper case, only letters and digits, and no leading zeros in a
 /// run of digits. "05" and "5" → "5"; "LK01" and "lk 1" → "LK1"; "02 (Quảng

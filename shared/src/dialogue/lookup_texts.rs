@@ -151,16 +151,12 @@ fn history_text(d: &Dossier) -> String {
         text.push_str(&format!("\n(… {skip} bước trước)"));
     }
     for h in &d.history[skip..] {
-        text.push_str(&format!("\n• {}: {}", date(h.date), h.step));
+        text.push_str(&format!("\n• {}: {}", h.date.vi(), h.step));
         if let Some(u) = &h.unit {
             text.push_str(&format!(" ({u})"));
         }
     }
     text
-}
-
-fn date(d: Date) -> String {
-    d.vi()
 }
 
 /// "Tuyến 13 (Kim Liên – Đại học Việt Hàn), hướng Đại học Việt Hàn".

@@ -465,10 +465,7 @@ impl Dialogue {
             NoticeKind::parse(&rest.to_ascii_lowercase())
                 .map_or(Asked::UnknownChoice, |k| Asked::Notices(k, String::new()))
         } else if let Some(rest) = p.strip_prefix(STOP) {
-            let ok = !rest.is_empty()
-                && rest.len() <= 8
-                && rest.bytes().all(|b| b.is_ascii_alphanumeric());
-            if ok {
+            if crate::bus::is_stop_code(rest) {
                 Asked::BusStop(rest.to_ascii_uppercase())
             } else {
                 Asked::UnknownChoice
@@ -743,9 +740,7 @@ fn bus_stop_code(tokens: &[Token]) -> Option<String> {
     } else {
         first.folded.strip_prefix("mt")?.to_owned()
     };
-    let ok = !code.is_empty()
-        && code.len() <= 8
-        && code.bytes().all(|b| b.is_ascii_alphanumeric())
+    let ok = crate::bus::is_stop_code(&code)
         && code.bytes().any(|b| b.is_ascii_digit())
         && tokens.len() <= 3;
     ok.then(|| code.to_ascii_uppercase())

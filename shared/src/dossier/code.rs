@@ -186,7 +186,8 @@ fn shape_ok(c: &str) -> bool {
 impl TryFrom<String> for DossierCode {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s).ok_or_else(|| format!("not a dossier code: {s:?}"))
+        // The text is not repeated: errors reach logs, codes must not.
+        Self::parse(&s).ok_or_else(|| "not a dossier code".to_owned())
     }
 }
 

@@ -214,6 +214,15 @@ impl Dossier {
 /// samples), validating each: every bad line is reported with its number
 /// and what is wrong; a code given twice is an error.
 pub fn read_jsonl(text: &str) -> Result<Vec<Dossier>, Vec<(usize, String)>> {
+    match read_jsonl_lenient(text) {
+        (valid, errors) if errors.is_empty() => Ok(valid),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Like [`read_jsonl`], but keeps the valid dossiers of a file that also
+/// has bad lines: (valid, bad lines).
+pub fn read_jsonl_lenient(text: &str) -> (Vec<Dossier>, Vec<(usize, String)>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -237,11 +246,7 @@ pub fn read_jsonl(text: &str) -> Result<Vec<Dossier>, Vec<(usize, String)>> {
             }
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    (out, errors)
 }
 
 #[cfg(test)]

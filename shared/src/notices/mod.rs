@@ -186,6 +186,16 @@ pub fn select<'a>(
 /// each with [`Notice::validate`] and that no id appears twice. Either
 /// every notice, or every problem with its line number (from 1).
 pub fn read_jsonl(text: &str, areas: &Areas) -> Result<Vec<Notice>, Vec<(usize, String)>> {
+    match read_jsonl_lenient(text, areas) {
+        (valid, problems) if problems.is_empty() => Ok(valid),
+        (_, problems) => Err(problems),
+    }
+}
+
+/// Like [`read_jsonl`], but keeps the valid notices of a file that also
+/// has bad lines: (valid, bad lines). Of an id given twice, the first
+/// line counts.
+pub fn read_jsonl_lenient(text: &str, areas: &Areas) -> (Vec<Notice>, Vec<(usize, String)>) {
     let mut notices = Vec::new();
     let mut problems = Vec::new();
     let mut first_line: HashMap<String, usize> = HashMap::new();
@@ -201,24 +211,25 @@ pub fn read_jsonl(text: &str, areas: &Areas) -> Result<Vec<Notice>, Vec<(usize, 
                 continue;
             }
         };
+        let mut valid = true;
         if let Err(e) = notice.validate(areas) {
             problems.push((line_no, format!("{}: {e}", notice.id)));
+            valid = false;
         }
         if let Some(first) = first_line.get(&notice.id) {
             problems.push((
                 line_no,
                 format!("duplicate id {:?} (first on line {first})", notice.id),
             ));
+            valid = false;
         } else {
             first_line.insert(notice.id.clone(), line_no);
         }
-        notices.push(notice);
+        if valid {
+            notices.push(notice);
+        }
     }
-    if problems.is_empty() {
-        Ok(notices)
-    } else {
-        Err(problems)
-    }
+    (notices, problems)
 }
 
 #[cfg(test)]
