@@ -26,7 +26,11 @@ use chatbot::store::{
 };
 use chatbot_tests::procedures;
 
-const NOW: i64 = 1_795_341_600;
+/// The tests' clock: 2100-01-01. It must stay ahead of the real one: the
+/// stores are given `now` explicitly, but DynamoDB Local's TTL sweeper
+/// deletes items whose `expires_at` has passed on the real clock, at
+/// moments of its own choosing — a past `NOW` made items vanish mid-test.
+const NOW: i64 = 4_102_444_800;
 
 /// The ports of one backend, and how to publish a catalogue to it.
 struct Harness {
