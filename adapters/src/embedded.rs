@@ -1,13 +1,17 @@
 //! The embedded default: the catalogue shipped in `data/` (compiled into the
 //! binary, or read from `$CHATBOT_CATALOGUE`) and in-memory stores. What
 //! the local run uses, and what a function uses before DynamoDB is wired.
+//!
+//! The shipped catalogue is prepared at compile time (build.rs): the search
+//! engine as a snapshot, loaded in a few milliseconds, and the procedures'
+//! details as JSON lines, each parsed only when an answer needs it.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 
 use chatbot::Error;
-use chatbot::catalogue::{self, Engine, Procedure};
+use chatbot::catalogue::{self, Engine, Procedure, ProcedureCode};
 use chatbot::dialogue::{Dialogue, Texts};
 use chatbot::lookup::{BusData, DataLookups, Lookups, NotYetAvailable};
 use chatbot::notices::{Areas, Notice};
@@ -16,12 +20,16 @@ use chatbot::store::memory::{MemoryBus, MemoryDossiers, MemoryNotices, MemoryRat
 use chatbot::store::memory::{
     MemoryConversations, MemoryEventLog, MemoryProcedures, MemoryProcessedEvents,
 };
-use chatbot::store::{OperatorNotifier, ProcedureStore, ProcessedEvents};
+use chatbot::store::{OperatorNotifier, ProcedureStore, ProcessedEvents, StoreError};
 use chatbot::text::lexicon::Lexicon;
 use flate2::read::MultiGzDecoder;
 
-/// The catalogue as shipped, gzip-compressed JSON Lines.
-pub static CATALOGUE_GZ: &[u8] = include_bytes!("../../data/procedures.jsonl.gz");
+/// The shipped catalogue's search engine (`Engine::to_snapshot`).
+static ENGINE_SNAPSHOT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/engine.bin"));
+/// The shipped procedures, one JSON line each, in the engine's entry order.
+static DETAILS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/procedures.jsonl"));
+/// Where each line of [`DETAILS`] starts (little-endian u32), and its end.
+static OFFSETS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/procedures.offsets"));
 
 fn gunzip_if_needed<'a>(r: impl Read + 'a) -> Result<Box<dyn BufRead + 'a>, Error> {
     let mut r = BufReader::new(r);
@@ -46,7 +54,57 @@ pub fn procedures() -> Result<Vec<Procedure>, Error> {
             })?;
             catalogue::read_jsonl(gunzip_if_needed(f)?)
         }
-        None => catalogue::read_jsonl(gunzip_if_needed(CATALOGUE_GZ)?),
+        None => catalogue::read_jsonl(DETAILS),
+    }
+}
+
+/// The shipped procedures' details, read from the binary one procedure at
+/// a time.
+pub struct EmbeddedProcedures {
+    /// Code → line of [`DETAILS`].
+    lines: rustc_hash::FxHashMap<ProcedureCode, u32>,
+}
+
+impl EmbeddedProcedures {
+    /// The details of the entries of the shipped engine (same order).
+    fn new(engine: &Engine) -> Result<Self, Error> {
+        let entries = engine.entries();
+        if OFFSETS.len() != 4 * (entries.len() + 1) {
+            return Err(Error::Store(
+                "the embedded catalogue's details do not match its index".into(),
+            ));
+        }
+        Ok(Self {
+            lines: entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.code.clone(), i as u32))
+                .collect(),
+        })
+    }
+
+    fn line(i: usize) -> Option<&'static [u8]> {
+        let at = |k: usize| {
+            OFFSETS
+                .get(4 * k..4 * k + 4)
+                .and_then(|b| b.try_into().ok())
+                .map(|b| u32::from_le_bytes(b) as usize)
+        };
+        DETAILS.get(at(i)?..at(i + 1)?)
+    }
+}
+
+#[async_trait::async_trait]
+impl ProcedureStore for EmbeddedProcedures {
+    async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>, StoreError> {
+        let Some(&i) = self.lines.get(code) else {
+            return Ok(None);
+        };
+        let line = Self::line(i as usize)
+            .ok_or_else(|| StoreError::Unavailable("embedded catalogue: no such line".into()))?;
+        serde_json::from_slice(line)
+            .map(Some)
+            .map_err(|e| StoreError::Unavailable(format!("embedded catalogue, {code}: {e}")))
     }
 }
 
@@ -109,6 +167,17 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
+    /// The shipped catalogue: its engine from the compile-time snapshot,
+    /// its details read from the binary as answers need them.
+    pub fn shipped() -> Result<Self, Error> {
+        let engine = Engine::from_snapshot(ENGINE_SNAPSHOT)?;
+        let procedures = EmbeddedProcedures::new(&engine)?;
+        Ok(Self {
+            engine: Arc::new(engine),
+            procedures: Arc::new(procedures),
+        })
+    }
+
     /// Both from whole procedures, held in memory.
     pub fn from_procedures(procedures: Vec<Procedure>) -> Result<Self, Error> {
         let engine = Arc::new(Engine::from_procedures(&procedures, Lexicon::embedded()?));
@@ -119,9 +188,13 @@ impl Catalogue {
     }
 }
 
-/// The embedded catalogue (see [`procedures`]).
+/// The embedded catalogue: the shipped one from its compile-time
+/// snapshot, or the one `$CHATBOT_CATALOGUE` names, read and indexed.
 pub fn catalogue() -> Result<Catalogue, Error> {
-    Catalogue::from_procedures(procedures()?)
+    match std::env::var_os("CHATBOT_CATALOGUE") {
+        Some(_) => Catalogue::from_procedures(procedures()?),
+        None => Catalogue::shipped(),
+    }
 }
 
 /// The embedded catalogue, built on first use and shared by everything in
@@ -235,4 +308,36 @@ pub fn memory_service(
         }),
     };
     (service, stores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped catalogue, read and indexed the slow way.
+    fn from_source() -> Vec<Procedure> {
+        let gz: &[u8] = include_bytes!("../../data/procedures.jsonl.gz");
+        catalogue::read_jsonl(gunzip_if_needed(gz).unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_compiled_catalogue_should_answer_like_the_shipped_file() {
+        let source = from_source();
+        let built = Engine::from_procedures(&source, Lexicon::embedded().unwrap());
+        let shipped = Catalogue::shipped().unwrap();
+        assert_eq!(shipped.engine.entries(), built.entries());
+        let queries =
+            chatbot::eval::read_labelled(include_str!("../../data/eval/queries.jsonl").as_bytes())
+                .unwrap();
+        for q in &queries {
+            assert_eq!(shipped.engine.search(&q.q), built.search(&q.q), "{}", q.q);
+        }
+        // Details: every procedure, exactly as in the file.
+        for p in &source {
+            let got = shipped.procedures.procedure(&p.code).await.unwrap();
+            assert_eq!(got.as_ref(), Some(p), "{}", p.code);
+        }
+        let unknown = ProcedureCode::try_from("9.999999".to_owned()).unwrap();
+        assert_eq!(shipped.procedures.procedure(&unknown).await.unwrap(), None);
+    }
 }

@@ -4,6 +4,7 @@
 //! dictionary and a Vietnamese phonetic key).
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use super::model::{Entry, Level};
 use crate::text::lexicon::Lexicon;
@@ -46,7 +47,7 @@ pub type TermId = u32;
 pub type DocId = u32;
 
 /// What the ranking needs to know of one procedure besides its postings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocInfo {
     /// Procedures that differ only by the level they are carried out at
     /// share a group and are shown once.
@@ -62,7 +63,7 @@ pub struct DocInfo {
 /// only taken as asked for when the query has it next to the same
 /// neighbour as the name ("cấp lại", "lại khai"): the syllable alone is too
 /// common ("lái xe" typed without diacritics is "lai xe" too).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VariantMark {
     /// Index into the lexicon's variant markers.
     pub marker: u16,
@@ -70,18 +71,84 @@ pub struct VariantMark {
     pub context: Vec<TermId>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Posting {
     pub doc: DocId,
     /// BM25F saturated term frequency, (k1 + 1)·tf / (k1 + tf).
     pub sat: f32,
 }
 
+/// What the index is computed from: the term keys (by id), the postings
+/// and the documents. The rest is derived (see [`Index::assemble`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Stored {
+    pub keys: Vec<String>,
+    pub postings: Postings,
+    pub docs: Vec<DocInfo>,
+}
+
+/// Every term's postings in one array, term after term (documents
+/// ascending within a term): one allocation, read in order.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Postings {
+    all: Vec<Posting>,
+    /// Where each term's postings start in `all`, and the end.
+    starts: Vec<u32>,
+}
+
+impl Postings {
+    fn from_lists(lists: impl IntoIterator<Item = Vec<Posting>>) -> Self {
+        let mut p = Postings {
+            all: Vec::new(),
+            starts: vec![0],
+        };
+        for list in lists {
+            p.all.extend(list);
+            p.starts.push(p.all.len() as u32);
+        }
+        p
+    }
+
+    /// How many terms.
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// The postings of term `id` (none for an unknown id).
+    pub fn of(&self, id: TermId) -> &[Posting] {
+        let id = id as usize;
+        match (self.starts.get(id), self.starts.get(id + 1)) {
+            (Some(&a), Some(&b)) => self.all.get(a as usize..b as usize).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    /// Whether the offsets are in order and within the array.
+    pub fn is_consistent(&self) -> bool {
+        self.starts.first() == Some(&0)
+            && self.starts.windows(2).all(|w| w[0] <= w[1])
+            && self
+                .starts
+                .last()
+                .is_some_and(|&e| e as usize == self.all.len())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[Posting]> {
+        (0..self.len() as TermId).map(|id| self.of(id))
+    }
+
+    pub fn all(&self) -> &[Posting] {
+        &self.all
+    }
+}
+
 /// The search index; built once per process from the catalogue.
 #[derive(Debug, Clone)]
 pub struct Index {
     terms: FxHashMap<String, TermId>,
-    postings: Vec<Vec<Posting>>,
+    /// Term id → its key (the inverse of `terms`).
+    keys: Vec<String>,
+    postings: Postings,
     /// For terms in many documents, the saturated tf of every document in
     /// one dense row: adding a row is a vectorised loop, far cheaper than
     /// scattering a thousand postings. Indexed by term id; `None` for
@@ -91,8 +158,22 @@ pub struct Index {
     pub docs: Vec<DocInfo>,
     /// The largest idf: what an unknown word is worth.
     pub max_idf: f32,
-    /// Folded unigram vocabulary (single syllables and their term ids), for
-    /// typos.
+    /// (folded unigram, folded unigram) → bigram term, for the pairs that
+    /// occur in the catalogue.
+    pairs: FxHashMap<(TermId, TermId), TermId>,
+    /// Per document: the summed idf of its name terms.
+    name_weight: Vec<f32>,
+    /// The typo dictionaries, built when a message first needs them: a
+    /// process that starts answers its first messages sooner, and tens of
+    /// thousands of strings are only made once typos are looked for.
+    typos: std::sync::OnceLock<Typos>,
+}
+
+/// What makes typo tolerance cheap: the vocabulary, a one-deletion
+/// dictionary and a phonetic key index.
+#[derive(Debug, Clone)]
+struct Typos {
+    /// Folded unigram vocabulary (single syllables and their term ids).
     vocab: Vec<(String, TermId)>,
     /// One-deletion dictionary: a syllable with one letter removed → vocab
     /// positions of the syllables it came from (and each syllable itself).
@@ -101,15 +182,59 @@ pub struct Index {
     exact: FxHashMap<String, u32>,
     /// Phonetic key → vocab positions.
     phonetic: FxHashMap<String, Vec<u32>>,
-    /// (folded unigram, folded unigram) → bigram term, for the pairs that
-    /// occur in the catalogue.
-    pairs: FxHashMap<(TermId, TermId), TermId>,
     /// Per vocab position: the known syllables one edit or one spelling
     /// confusion away, computed on first use and kept, so that checking a
     /// known word against its neighbours costs a few lookups.
     neighbours: Vec<std::sync::OnceLock<Vec<(u32, Closeness)>>>,
     /// Unigram term → vocab position.
     vocab_of: FxHashMap<TermId, u32>,
+}
+
+impl Typos {
+    /// From the term keys: every folded syllable of two letters or more.
+    fn build(keys: &[String]) -> Self {
+        let mut vocab = Vec::new();
+        let mut deletes: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        let mut exact: FxHashMap<String, u32> = FxHashMap::default();
+        let mut phonetic: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        let mut words: Vec<(&String, TermId)> = keys
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                !t.starts_with(['~', '^']) && !t.contains(' ') && t.chars().count() >= 2
+            })
+            .map(|(id, t)| (t, id as TermId))
+            .collect();
+        words.sort();
+        for (word, id) in words {
+            let pos = vocab.len() as u32;
+            vocab.push((word.clone(), id));
+            exact.insert(word.clone(), pos);
+            for del in deletions(word) {
+                deletes.entry(del).or_default().push(pos);
+            }
+            phonetic.entry(phonetic_key(word)).or_default().push(pos);
+        }
+        for list in deletes.values_mut() {
+            list.dedup();
+        }
+        let vocab_of = vocab
+            .iter()
+            .enumerate()
+            .map(|(i, (_, id))| (*id, i as u32))
+            .collect();
+        let neighbours = (0..vocab.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
+        Self {
+            vocab,
+            deletes,
+            exact,
+            phonetic,
+            neighbours,
+            vocab_of,
+        }
+    }
 }
 
 /// Level phrases inside names ("(thực hiện tại cấp tỉnh)", "cấp xã") say
@@ -392,6 +517,36 @@ pub fn bigram_term(a: &str, b: &str) -> String {
     s
 }
 
+/// The terms the index holds for one entry, per field (name, results,
+/// field, agencies), repeated as often as they occur: folded syllables and
+/// bigrams within each segment, and for the name also the toned and
+/// vowel-shape syllables. For comparing other engines on the same text
+/// handling (`chatbot bench retrieval`).
+pub fn field_terms(entry: &Entry) -> [Vec<String>; 4] {
+    fn segment(out: &mut Vec<String>, toks: &[Token], name: bool) {
+        for t in toks {
+            out.push(t.folded.clone());
+            if name {
+                out.push(toned_term(t));
+                out.push(shape_term(t));
+            }
+        }
+        for w in toks.windows(2) {
+            out.push(bigram_term(&w[0].folded, &w[1].folded));
+        }
+    }
+    let mut fields: [Vec<String>; 4] = Default::default();
+    segment(&mut fields[0], &name_tokens(&entry.name), true);
+    for r in &entry.results {
+        segment(&mut fields[1], &tokens(r), false);
+    }
+    segment(&mut fields[2], &tokens(&entry.field), false);
+    for a in &entry.agencies {
+        segment(&mut fields[3], &tokens(a), false);
+    }
+    fields
+}
+
 impl Index {
     pub fn build(procedures: &[Entry], lexicon: &Lexicon) -> Self {
         let n = procedures.len();
@@ -520,73 +675,70 @@ impl Index {
         for w in &lexicon_words {
             b.id(w);
         }
-        let mut postings = Vec::with_capacity(b.acc.len());
-        let mut idf = Vec::with_capacity(b.acc.len());
-        for acc in b.acc {
-            let list: Vec<Posting> = acc
-                .into_iter()
+        let postings = Postings::from_lists(b.acc.into_iter().map(|acc| {
+            acc.into_iter()
                 .map(|(doc, tf)| Posting {
                     doc,
                     sat: tf * (K1 + 1.0) / (tf + K1),
                 })
-                .collect();
-            let df = list.len() as f32;
-            idf.push((1.0 + (n as f32 - df + 0.5) / (df + 0.5)).ln());
-            postings.push(list);
+                .collect()
+        }));
+        let mut keys = vec![String::new(); b.terms.len()];
+        for (k, id) in b.terms {
+            keys[id as usize] = k;
         }
-        let max_idf = (1.0 + (n as f32 + 0.5) / 0.5).ln();
-        let mut vocab = Vec::new();
-        let mut deletes: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-        let mut exact: FxHashMap<String, u32> = FxHashMap::default();
-        let mut phonetic: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-        let mut words: Vec<(&String, &TermId)> = b
-            .terms
-            .iter()
-            .filter(|(t, _)| {
-                !t.starts_with(['~', '^']) && !t.contains(' ') && t.chars().count() >= 2
-            })
-            .collect();
-        words.sort();
-        for (word, &id) in words {
-            let pos = vocab.len() as u32;
-            vocab.push((word.clone(), id));
-            exact.insert(word.clone(), pos);
-            for del in deletions(word) {
-                deletes.entry(del).or_default().push(pos);
-            }
-            phonetic.entry(phonetic_key(word)).or_default().push(pos);
-        }
-        for list in deletes.values_mut() {
-            list.dedup();
-        }
-        let vocab_of: FxHashMap<TermId, u32> = vocab
+        Self::assemble(Stored {
+            keys,
+            postings,
+            docs,
+        })
+    }
+
+    /// The index from what [`Index::build`] computes from the catalogue;
+    /// everything else (idf, the typo dictionaries, the syllable pairs,
+    /// the dense rows) is derived here, the same way whether the stored
+    /// part was just built or loaded from a snapshot.
+    pub(crate) fn assemble(stored: Stored) -> Self {
+        let Stored {
+            keys,
+            postings,
+            docs,
+        } = stored;
+        let n = docs.len();
+        let terms: FxHashMap<String, TermId> = keys
             .iter()
             .enumerate()
-            .map(|(i, (_, id))| (*id, i as u32))
+            .map(|(id, k)| (k.clone(), id as TermId))
             .collect();
-        let mut index = Index {
-            terms: b.terms,
-            postings: Vec::new(),
-            dense: Vec::new(),
-            idf,
-            docs,
-            max_idf,
-            vocab,
-            deletes,
-            exact,
-            phonetic,
-            pairs,
-            neighbours: Vec::new(),
-            vocab_of,
-        };
-        index.neighbours = (0..index.vocab.len())
-            .map(|_| std::sync::OnceLock::new())
+        let idf: Vec<f32> = postings
+            .iter()
+            .map(|list| {
+                let df = list.len() as f32;
+                (1.0 + (n as f32 - df + 0.5) / (df + 0.5)).ln()
+            })
             .collect();
+        let name_weight = docs
+            .iter()
+            .map(|d| d.name_terms.iter().map(|&t| idf[t as usize]).sum())
+            .collect();
+        let max_idf = (1.0 + (n as f32 + 0.5) / 0.5).ln();
+        // Bigram keys are two folded syllables joined by one space.
+        let mut pairs: FxHashMap<(TermId, TermId), TermId> = FxHashMap::default();
+        for (id, key) in keys.iter().enumerate() {
+            if key.starts_with(['~', '^']) {
+                continue;
+            }
+            if let Some((a, b)) = key.split_once(' ')
+                && let (Some(&a), Some(&b)) = (terms.get(a), terms.get(b))
+            {
+                pairs.insert((a, b), id as TermId);
+            }
+        }
         // A row costs n/8 vector adds against one scattered add per
         // posting: worth it from about a tenth of the documents.
         let dense = postings
             .iter()
-            .map(|list: &Vec<Posting>| {
+            .map(|list| {
                 (list.len() * DENSE_FROM > n.max(1)).then(|| {
                     let mut row = vec![0f32; n].into_boxed_slice();
                     for p in list {
@@ -596,13 +748,35 @@ impl Index {
                 })
             })
             .collect();
-        index.postings = postings;
-        index.dense = dense;
-        index
+        Index {
+            terms,
+            keys,
+            postings,
+            dense,
+            idf,
+            docs,
+            max_idf,
+            pairs,
+            name_weight,
+            typos: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The part of the index a snapshot keeps (see [`Index::assemble`]).
+    pub(crate) fn stored(&self) -> Stored {
+        Stored {
+            keys: self.keys.clone(),
+            postings: self.postings.clone(),
+            docs: self.docs.clone(),
+        }
     }
 
     pub fn len(&self) -> usize {
         self.docs.len()
+    }
+
+    fn typos(&self) -> &Typos {
+        self.typos.get_or_init(|| Typos::build(&self.keys))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -613,12 +787,18 @@ impl Index {
         self.terms.get(key).copied()
     }
 
+    /// The key of a term: a folded syllable, two joined by a space, or a
+    /// toned (`~`) or vowel-shape (`^`) syllable.
+    pub fn key(&self, id: TermId) -> &str {
+        &self.keys[id as usize]
+    }
+
     pub fn idf(&self, id: TermId) -> f32 {
         self.idf[id as usize]
     }
 
     pub fn postings(&self, id: TermId) -> &[Posting] {
-        &self.postings[id as usize]
+        self.postings.of(id)
     }
 
     /// Adds `weight` × the saturated tf of term `id` to every document's
@@ -631,7 +811,7 @@ impl Index {
                 }
             }
             None => {
-                for post in &self.postings[id as usize] {
+                for post in self.postings.of(id) {
                     if let Some(s) = scores.get_mut(post.doc as usize) {
                         *s += weight * post.sat;
                     }
@@ -642,9 +822,21 @@ impl Index {
 
     /// Whether `doc` has `term` in any field.
     pub fn has(&self, id: TermId, doc: DocId) -> bool {
-        self.postings[id as usize]
-            .binary_search_by_key(&doc, |p| p.doc)
-            .is_ok()
+        match &self.dense[id as usize] {
+            // Every posting's saturated tf is positive.
+            Some(row) => row.get(doc as usize).is_some_and(|&sat| sat > 0.0),
+            None => self
+                .postings
+                .of(id)
+                .binary_search_by_key(&doc, |p| p.doc)
+                .is_ok(),
+        }
+    }
+
+    /// The summed idf of a document's name terms: how much naming the
+    /// whole procedure is worth.
+    pub fn name_weight(&self, doc: DocId) -> f32 {
+        self.name_weight[doc as usize]
     }
 
     /// Whether a folded syllable is a known word.
@@ -680,22 +872,19 @@ impl Index {
             prev.and_then(|p| self.term(p)),
             next.and_then(|n| self.term(n)),
         );
-        let Some(&pos) = self.term(typed).and_then(|id| self.vocab_of.get(&id)) else {
+        let t = self.typos();
+        let Some(&pos) = self.term(typed).and_then(|id| t.vocab_of.get(&id)) else {
             return Vec::new();
         };
-        self.neighbours[pos as usize]
-            .get_or_init(|| {
-                self.near(&self.vocab[pos as usize].0, 1, |id| {
-                    self.postings[id as usize].len()
-                })
-            })
+        t.neighbours[pos as usize]
+            .get_or_init(|| self.near(&t.vocab[pos as usize].0, 1, |id| self.postings.of(id).len()))
             .iter()
             .filter(|(n, _)| {
-                let w = self.vocab[*n as usize].1;
+                let w = t.vocab[*n as usize].1;
                 prev.is_some_and(|p| self.pairs.contains_key(&(p, w)))
                     || next.is_some_and(|x| self.pairs.contains_key(&(w, x)))
             })
-            .map(|&(n, c)| (self.vocab[n as usize].0.clone(), c))
+            .map(|&(n, c)| (t.vocab[n as usize].0.clone(), c))
             .collect()
     }
 
@@ -705,9 +894,10 @@ impl Index {
     /// almost anything. `max_edits` caps the edit distance further (a known
     /// word typed in place of another is rarely two edits away).
     pub fn typo_candidates(&self, typed: &str, max_edits: usize) -> Vec<(String, Closeness)> {
-        self.near(typed, max_edits, |id| self.postings[id as usize].len())
+        let t = self.typos();
+        self.near(typed, max_edits, |id| self.postings.of(id).len())
             .into_iter()
-            .map(|(pos, c)| (self.vocab[pos as usize].0.clone(), c))
+            .map(|(pos, c)| (t.vocab[pos as usize].0.clone(), c))
             .collect()
     }
 
@@ -724,12 +914,13 @@ impl Index {
             return Vec::new();
         }
         let max = (if len >= 5 { 2 } else { 1 }).min(max_edits);
+        let t = self.typos();
         let mut out: Vec<(u32, Closeness)> = Vec::new();
         let mut push = |pos: u32, c: Closeness| match out.iter_mut().find(|(p, _)| *p == pos) {
             Some(e) => e.1 = e.1.min(c),
             None => out.push((pos, c)),
         };
-        if let Some(list) = self.phonetic.get(&phonetic_key(typed)) {
+        if let Some(list) = t.phonetic.get(&phonetic_key(typed)) {
             for &pos in list {
                 push(pos, Closeness::Phonetic);
             }
@@ -738,7 +929,7 @@ impl Index {
         // edits share a spelling with at most one letter removed from each
         // (or two from the typed one), and how they share it tells the
         // distance, so no distance table is needed.
-        if let Some(list) = self.deletes.get(typed) {
+        if let Some(list) = t.deletes.get(typed) {
             // The word has one letter more.
             for &pos in list {
                 push(pos, Closeness::Edit1);
@@ -750,15 +941,15 @@ impl Index {
             one.clear();
             one.push_str(&typed[..i]);
             one.push_str(&typed[i + c.len_utf8()..]);
-            if let Some(&pos) = self.exact.get(one.as_str()) {
+            if let Some(&pos) = t.exact.get(one.as_str()) {
                 // The typed syllable has one letter more.
                 push(pos, Closeness::Edit1);
             }
-            if let Some(list) = self.deletes.get(one.as_str()) {
+            if let Some(list) = t.deletes.get(one.as_str()) {
                 // Same length: one substitution or transposition, or two
                 // edits.
                 for &pos in list {
-                    if within_one_edit(typed, &self.vocab[pos as usize].0) {
+                    if within_one_edit(typed, &t.vocab[pos as usize].0) {
                         push(pos, Closeness::Edit1);
                     } else if max >= 2 {
                         push(pos, Closeness::Edit2);
@@ -770,7 +961,7 @@ impl Index {
                     two.clear();
                     two.push_str(&one[..k]);
                     two.push_str(&one[k + d.len_utf8()..]);
-                    if let Some(&pos) = self.exact.get(two.as_str()) {
+                    if let Some(&pos) = t.exact.get(two.as_str()) {
                         // The typed syllable has two letters more.
                         push(pos, Closeness::Edit2);
                     }
@@ -780,8 +971,8 @@ impl Index {
         // Lexicon-only words have no postings: nothing to find with them.
         let mut named: Vec<(u32, Closeness, usize)> = out
             .into_iter()
-            .filter(|(pos, _)| self.vocab[*pos as usize].0 != typed)
-            .map(|(pos, c)| (pos, c, df(self.vocab[pos as usize].1)))
+            .filter(|(pos, _)| t.vocab[*pos as usize].0 != typed)
+            .map(|(pos, c)| (pos, c, df(t.vocab[pos as usize].1)))
             .filter(|(_, _, df)| *df > 0)
             .collect();
         named.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));

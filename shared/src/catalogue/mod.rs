@@ -7,6 +7,7 @@ pub mod convert;
 pub mod index;
 pub mod model;
 pub mod search;
+pub mod snapshot;
 pub mod validate;
 
 pub use aspect::Aspect;

@@ -212,6 +212,11 @@ impl Engine {
     /// The engine over catalogue entries.
     pub fn new(entries: Vec<Entry>, lexicon: Lexicon) -> Self {
         let index = Index::build(&entries, &lexicon);
+        Self::from_parts(entries, index, lexicon)
+    }
+
+    /// The engine from its entries and their built index.
+    pub(crate) fn from_parts(entries: Vec<Entry>, index: Index, lexicon: Lexicon) -> Self {
         let by_code = entries
             .iter()
             .enumerate()
@@ -224,6 +229,10 @@ impl Engine {
             by_code,
             params: Params::default(),
         }
+    }
+
+    pub(crate) fn index(&self) -> &Index {
+        &self.index
     }
 
     /// The engine over whole procedures (keeps only their entries).
@@ -270,6 +279,19 @@ impl Engine {
             hits,
             content_words,
         }
+    }
+
+    /// The weighted terms a query is searched with (keys as in
+    /// [`super::index::field_terms`], weights before idf): the query read
+    /// as the engine reads it — chat spelling undone, lexicon rewrites,
+    /// filler and cue words down-weighted, typo candidates, bigrams. For
+    /// comparing other engines on the same text handling.
+    pub fn query_terms(&self, query: &str) -> Vec<(String, f32)> {
+        let reading = self.read(query);
+        self.terms(&reading)
+            .into_iter()
+            .map(|(id, w)| (self.index.key(id).to_owned(), w))
+            .collect()
     }
 
     /// How the engine read a query, for people tuning it: every syllable
@@ -594,30 +616,39 @@ impl Engine {
     }
 
     /// Content syllables of the reading with their alternatives: what
-    /// coverage is measured on.
-    fn coverage(&self, r: &Reading, doc: DocId) -> f32 {
+    /// coverage is measured on. Per syllable: its weight (the largest idf
+    /// of its spellings; an unknown word is as telling as the rarest word)
+    /// and its known spellings with their weights.
+    fn coverage_units(&self, r: &Reading) -> Vec<(f32, Vec<(TermId, f32)>)> {
+        let ix = &self.index;
+        r.units
+            .iter()
+            .filter(|u| u.role == Role::Content)
+            .map(|u| {
+                let ids: Vec<(TermId, f32)> = std::iter::once((u.token.folded.as_str(), 1.0f32))
+                    .chain(u.alts.iter().map(|(s, w)| (s.as_str(), *w)))
+                    .filter_map(|(s, w)| ix.term(s).map(|id| (id, w)))
+                    .collect();
+                let weight = ids.iter().map(|&(id, _)| ix.idf(id)).fold(0.0, f32::max);
+                (if weight == 0.0 { ix.max_idf } else { weight }, ids)
+            })
+            .collect()
+    }
+
+    /// The share of the query's content a document has.
+    fn coverage(&self, units: &[(f32, Vec<(TermId, f32)>)], doc: DocId) -> f32 {
         let ix = &self.index;
         let mut total = 0.0;
         let mut hit = 0.0;
-        for u in r.units.iter().filter(|u| u.role == Role::Content) {
-            let ids = std::iter::once((u.token.folded.as_str(), 1.0f32))
-                .chain(u.alts.iter().map(|(s, w)| (s.as_str(), *w)))
-                .filter_map(|(s, w)| ix.term(s).map(|id| (id, w)));
-            let mut weight: f32 = 0.0;
+        for (weight, ids) in units {
             let mut matched: f32 = 0.0;
-            for (id, w) in ids {
-                let idf = ix.idf(id);
-                weight = weight.max(idf);
+            for &(id, w) in ids {
                 if ix.has(id, doc) {
-                    matched = matched.max(idf * w);
+                    matched = matched.max(ix.idf(id) * w);
                 }
             }
-            if weight == 0.0 {
-                // An unknown word: as telling as the rarest word.
-                weight = ix.max_idf;
-            }
             total += weight;
-            hit += matched.min(weight);
+            hit += matched.min(*weight);
         }
         if total == 0.0 { 0.0 } else { hit / total }
     }
@@ -678,12 +709,11 @@ impl Engine {
             .into_iter()
             .map(|(d, raw)| {
                 let info = &ix.docs[d as usize];
-                let (mut num, mut den) = (0.0, 0.0);
+                let den = ix.name_weight(d);
+                let mut num = 0.0;
                 for &t in &info.name_terms {
-                    let idf = ix.idf(t);
-                    den += idf;
                     if let Some(w) = query_terms.get(&t) {
-                        num += idf * w;
+                        num += ix.idf(t) * w;
                     }
                 }
                 let name_cov = if den > 0.0 { num / den } else { 0.0 };
@@ -750,8 +780,9 @@ impl Engine {
                 doc: d,
             });
         }
+        let units = self.coverage_units(r);
         for h in &mut hits {
-            h.coverage = self.coverage(r, h.doc);
+            h.coverage = self.coverage(&units, h.doc);
             h.score = (h.score * 1000.0).round() / 1000.0;
         }
         hits
@@ -864,6 +895,27 @@ mod tests {
     fn top(q: &str) -> (Outcome, Option<String>) {
         let f = engine().search(q);
         (f.outcome, f.hits.first().map(|h| h.code.to_string()))
+    }
+
+    #[test]
+    fn field_and_query_terms_should_use_the_index_keys() {
+        let e = engine();
+        for entry in e.entries() {
+            let fields = super::super::index::field_terms(entry);
+            assert!(!fields[0].is_empty(), "{}", entry.name);
+            for key in fields.iter().flatten() {
+                assert!(e.index.term(key).is_some(), "{key:?} of {}", entry.name);
+            }
+        }
+        let terms = e.query_terms("cho em hoi dang ky khai sinh mat bao lau");
+        let keys: Vec<&str> = terms.iter().map(|(k, _)| k.as_str()).collect();
+        assert!(
+            keys.contains(&"khai") && keys.contains(&"khai sinh"),
+            "{keys:?}"
+        );
+        let weight = |k: &str| terms.iter().find(|(t, _)| t == k).map(|(_, w)| *w);
+        // Filler is searched with less weight than the content.
+        assert!(weight("hoi").unwrap_or(0.0) < weight("sinh").unwrap());
     }
 
     #[test]

@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use super::{Token, tokens};
 use crate::Error;
@@ -53,7 +54,7 @@ impl Sources<'static> {
 /// their first two, so that a lookup only meets the few phrases that can
 /// match), longest first, so that the longest phrase starting at a position
 /// wins.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PhraseTable<V> {
     entries: Vec<(Vec<Token>, V)>,
     /// First folded syllable → entries, longest first.
@@ -236,7 +237,7 @@ impl<V> PhraseTable<V> {
 }
 
 /// What a message is about, besides procedures (see `intents.tsv`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Intent {
     Greeting,
     Menu,
@@ -276,8 +277,9 @@ impl Intent {
     }
 }
 
-/// The parsed lexicon.
-#[derive(Debug, Clone, Default)]
+/// The parsed lexicon (serialisable, so that a search engine's snapshot
+/// carries the lexicon it was built with).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Lexicon {
     /// Exact typed token → replacement tokens.
     pub chat: HashMap<String, Vec<Token>>,

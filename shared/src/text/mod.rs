@@ -214,7 +214,7 @@ pub fn has_diacritics(syllable: &str) -> bool {
 }
 
 /// One syllable (or number, or Latin word) of normalised text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Token {
     pub text: String,
     pub folded: String,

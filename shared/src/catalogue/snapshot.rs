@@ -1,0 +1,170 @@
+//! The search engine in a compact binary form: what building the index
+//! from the catalogue computes (term keys, postings, documents), the
+//! entries and the lexicon, so that a process can start answering without
+//! tokenising the catalogue or the lexicon again. The embedded default ships one, built at compile time;
+//! everything cheap to derive is derived on load ([`Index::assemble`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::index::{Index, Stored};
+use super::model::{Entry, Level, ProcedureCode};
+use super::search::Engine;
+use crate::Error;
+use crate::text::lexicon::Lexicon;
+
+/// Changes whenever the layout below changes.
+const MAGIC: &[u8; 8] = b"TTHCIX01";
+
+/// An entry with every field present (the binary form has no optional
+/// fields).
+#[derive(Serialize, Deserialize)]
+struct StoredEntry {
+    code: String,
+    name: String,
+    url: String,
+    levels: Vec<Level>,
+    field: String,
+    results: Vec<String>,
+    agencies: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    /// The lexicon the index was built with (its words and variant markers
+    /// are in the index).
+    lexicon: Lexicon,
+    entries: Vec<StoredEntry>,
+    index: Stored,
+}
+
+fn bad(message: impl Into<String>) -> Error {
+    Error::Parse {
+        line: 0,
+        message: format!("engine snapshot: {}", message.into()),
+    }
+}
+
+impl Engine {
+    /// The engine as bytes for [`Engine::from_snapshot`].
+    pub fn to_snapshot(&self) -> Result<Vec<u8>, Error> {
+        let snapshot = Snapshot {
+            lexicon: self.lexicon().clone(),
+            entries: self
+                .entries()
+                .iter()
+                .map(|e| StoredEntry {
+                    code: e.code.to_string(),
+                    name: e.name.clone(),
+                    url: e.url.clone(),
+                    levels: e.levels.clone(),
+                    field: e.field.clone(),
+                    results: e.results.clone(),
+                    agencies: e.agencies.clone(),
+                })
+                .collect(),
+            index: self.index().stored(),
+        };
+        postcard::to_extend(&snapshot, MAGIC.to_vec()).map_err(|e| bad(e.to_string()))
+    }
+
+    /// The engine saved by [`Engine::to_snapshot`], with the lexicon it was
+    /// built with.
+    pub fn from_snapshot(bytes: &[u8]) -> Result<Self, Error> {
+        let body = bytes
+            .strip_prefix(MAGIC)
+            .ok_or_else(|| bad("not a snapshot of this version"))?;
+        let (s, rest): (Snapshot, _) =
+            postcard::take_from_bytes(body).map_err(|e| bad(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(bad("trailing bytes"));
+        }
+        if s.entries.len() != s.index.docs.len() {
+            return Err(bad("entries and documents differ in number"));
+        }
+        let entries = s
+            .entries
+            .into_iter()
+            .map(|e| {
+                Ok(Entry {
+                    code: ProcedureCode::try_from(e.code).map_err(|e| bad(e.to_string()))?,
+                    name: e.name,
+                    url: e.url,
+                    levels: e.levels,
+                    field: e.field,
+                    results: e.results,
+                    agencies: e.agencies,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let terms = s.index.keys.len();
+        if s.index.postings.len() != terms
+            || !s.index.postings.is_consistent()
+            || s.index
+                .postings
+                .all()
+                .iter()
+                .any(|p| p.doc as usize >= entries.len())
+            || s.index.docs.iter().any(|d| {
+                d.name_terms.iter().any(|&t| t as usize >= terms)
+                    || d.variants.iter().any(|v| {
+                        usize::from(v.marker) >= s.lexicon.variants.len()
+                            || v.context.iter().any(|&t| t as usize >= terms)
+                    })
+            })
+        {
+            return Err(bad("inconsistent terms or documents"));
+        }
+        Ok(Engine::from_parts(
+            entries,
+            Index::assemble(s.index),
+            s.lexicon,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    fn entries() -> Vec<Entry> {
+        let lines = [
+            r#"{"code":"1.001193","name":"Thủ tục đăng ký khai sinh","url":"https://dichvucong.gov.vn/p?ma=1.001193","levels":["commune"],"field":"Hộ tịch","results":["Giấy khai sinh"],"agencies":["UBND cấp xã"]}"#,
+            r#"{"code":"1.004884","name":"Thủ tục đăng ký lại khai sinh","url":"https://dichvucong.gov.vn/p?ma=1.004884","levels":["commune"],"field":"Hộ tịch"}"#,
+            r#"{"code":"1.000894","name":"Thủ tục đăng ký kết hôn","url":"https://dichvucong.gov.vn/p?ma=1.000894","levels":["commune"],"field":"Hộ tịch"}"#,
+            r#"{"code":"3.000348","name":"Cấp lại giấy phép lái xe","url":"https://dichvucong.gov.vn/p?ma=3.000348","levels":["central","province"],"field":"Đường bộ"}"#,
+        ];
+        lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_loaded_snapshot_should_search_like_the_engine_it_was_made_from() {
+        let lex = Lexicon::embedded().unwrap();
+        let built = Engine::new(entries(), lex.clone());
+        let bytes = built.to_snapshot().unwrap();
+        let loaded = Engine::from_snapshot(&bytes).unwrap();
+        assert_eq!(loaded.entries(), built.entries());
+        for q in [
+            "dang ky khai sinh",
+            "đăng ký lại khai sinh",
+            "dang ki ket hon mat bao lau",
+            "lam lai bang lai xe",
+            "khai sinhh",
+            "thời tiết hôm nay",
+        ] {
+            assert_eq!(loaded.search(q), built.search(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_snapshot_should_be_refused() {
+        let lex = Lexicon::embedded().unwrap();
+        let bytes = Engine::new(entries(), lex).to_snapshot().unwrap();
+        assert!(Engine::from_snapshot(b"not a snapshot").is_err());
+        assert!(Engine::from_snapshot(&bytes[..bytes.len() / 2]).is_err());
+        let mut tail = bytes.clone();
+        tail.push(0);
+        assert!(Engine::from_snapshot(&tail).is_err(), "trailing bytes");
+    }
+}
