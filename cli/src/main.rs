@@ -25,7 +25,7 @@ macro_rules! say_raw {
 }
 
 mod areas_cmd;
-mod bench_cmd;
+mod bench;
 mod bus_cmd;
 mod catalogue_cmd;
 mod chat_cmd;
@@ -101,8 +101,9 @@ enum Command {
     /// Measure retrieval on labelled queries (JSON Lines: q, expect, slice,
     /// aspect).
     Eval(search_cmd::EvalArgs),
-    /// Time catalogue loading, index building and queries on this machine.
-    Bench(bench_cmd::BenchArgs),
+    /// Benchmarks on this machine: our engine alone (`bench engine`), or side
+    /// by side with peer engines on the same data (`bench retrieval`).
+    Bench(bench::BenchArgs),
     /// Time a function binary's cold start (process start → ready for the
     /// first event) against a stand-in for the Lambda Runtime API.
     Coldstart(coldstart_cmd::ColdstartArgs),
@@ -209,7 +210,7 @@ fn main() -> ExitCode {
             runtime.block_on(search_cmd::ask(&catalogue, &text.join(" ")))
         }
         Command::Eval(args) => search_cmd::eval(&args),
-        Command::Bench(args) => bench_cmd::bench(&args),
+        Command::Bench(args) => bench::bench(&args),
         Command::Chat { catalogue } => runtime.block_on(chat_cmd::chat(&catalogue)),
         Command::Serve(args) => runtime.block_on(serve::serve(&args)),
         Command::Coldstart(args) => runtime.block_on(coldstart_cmd::coldstart(&args)),

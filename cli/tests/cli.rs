@@ -93,7 +93,7 @@ fn eval_should_exit_non_zero_below_a_floor() {
 }
 
 #[test]
-fn bench_should_run_on_a_tiny_input() {
+fn bench_engine_should_run_on_a_tiny_input() {
     let dir = std::env::temp_dir().join(format!("chatbot-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let q = dir.join("q.txt");
@@ -101,6 +101,7 @@ fn bench_should_run_on_a_tiny_input() {
     let out = chatbot(
         &[
             "bench",
+            "engine",
             q.to_str().unwrap(),
             "--repeat",
             "2",
@@ -112,6 +113,103 @@ fn bench_should_run_on_a_tiny_input() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("query p99"));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `chatbot bench retrieval` with the Rust engines on a tiny catalogue and
+/// labelled set, writing into `out` and `chart`.
+fn bench_retrieval(
+    dir: &std::path::Path,
+    out: &std::path::Path,
+    chart: &std::path::Path,
+) -> Output {
+    let procs = &chatbot_tests::procedures()[..40];
+    let catalogue = dir.join("catalogue.jsonl");
+    let lines: Vec<String> = procs
+        .iter()
+        .map(|p| serde_json::to_string(p).unwrap())
+        .collect();
+    std::fs::write(&catalogue, lines.join("\n") + "\n").unwrap();
+    let mut labelled: Vec<String> = procs[..4]
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "q": p.name.to_lowercase(),
+                "expect": [p.code.as_str()],
+                "slice": "clean",
+            })
+            .to_string()
+        })
+        .collect();
+    labelled.push(r#"{"q": "thời tiết hôm nay thế nào", "expect": [], "slice": "oos"}"#.into());
+    let queries = dir.join("queries.jsonl");
+    std::fs::write(&queries, labelled.join("\n") + "\n").unwrap();
+    chatbot(
+        &[
+            "bench",
+            "retrieval",
+            "--engines",
+            "ours,tantivy,tantivy-stock",
+            "--repeat",
+            "2",
+            "--warmup",
+            "1",
+            "--catalogue",
+            catalogue.to_str().unwrap(),
+            "--queries",
+            queries.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--chart",
+            chart.to_str().unwrap(),
+        ],
+        None,
+    )
+}
+
+#[test]
+fn bench_retrieval_should_run_on_a_tiny_input_and_keep_the_rest_of_the_file() {
+    let dir = temp_dir("bench-retrieval");
+    let (out, chart) = (dir.join("B.md"), dir.join("c.png"));
+    let run = bench_retrieval(&dir, &out, &chart);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let md = std::fs::read_to_string(&out).unwrap();
+    let (begin, end) = (
+        "<!-- bench:retrieval:begin -->",
+        "<!-- bench:retrieval:end -->",
+    );
+    assert!(md.contains(begin) && md.contains(end), "{md}");
+    for engine in ["ours", "tantivy", "tantivy-stock"] {
+        assert!(
+            md.lines().any(|l| l.starts_with(&format!("| {engine} "))),
+            "no row for {engine}: {md}"
+        );
+    }
+    let png = std::fs::read(&chart).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+
+    // Another command's text around the section survives a re-run.
+    let before = "# Benchmarks\n\nWritten by hand.\n\n";
+    let after = "\n<!-- bench:other:begin -->\nother figures\n<!-- bench:other:end -->\n";
+    std::fs::write(&out, format!("{before}{md}{after}")).unwrap();
+    let run = bench_retrieval(&dir, &out, &chart);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(md.starts_with(&format!("{before}{begin}")), "{md}");
+    assert!(md.ends_with(&format!("{end}\n{after}")), "{md}");
+    assert_eq!(md.matches(begin).count(), 1, "{md}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bench_retrieval_should_refuse_an_unknown_engine_naming_the_valid_ones() {
+    let out = chatbot(&["bench", "retrieval", "--engines", "ours,lucene"], None);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("lucene"), "{err}");
+    assert!(
+        err.contains("ours, tantivy, tantivy-stock, tfidf, rapidfuzz"),
+        "{err}"
+    );
 }
 
 #[test]

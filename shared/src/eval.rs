@@ -84,7 +84,8 @@ impl Stats {
         ratio(self.aspect_right as f64, self.aspect_total)
     }
 
-    fn add(&mut self, o: &Stats) {
+    /// Adds another query's (or slice's) counts.
+    pub fn add(&mut self, o: &Stats) {
         self.in_scope += o.in_scope;
         self.top1 += o.top1;
         self.top3 += o.top3;
@@ -126,17 +127,22 @@ pub struct Report {
     pub judged: Vec<Judged>,
 }
 
-/// Scores one query against its label.
-pub fn judge(line: &Labelled, found: Found) -> (Stats, Judged) {
+/// Scores a ranking against its label: `codes` best first, `answered`
+/// whether the engine answered directly. Returns the counts (aspects
+/// aside) and the 1-based rank of the first acceptable code.
+pub fn judge_ranking<'a>(
+    line: &Labelled,
+    codes: impl IntoIterator<Item = &'a str>,
+    answered: bool,
+) -> (Stats, Option<usize>) {
     let mut s = Stats::default();
-    let rank = found
-        .hits
-        .iter()
-        .position(|h| line.expect.iter().any(|e| e == h.code.as_str()))
+    let rank = codes
+        .into_iter()
+        .position(|c| line.expect.iter().any(|e| e == c))
         .map(|i| i + 1);
     if line.expect.is_empty() {
         s.oos = 1;
-        if found.outcome == Outcome::Answer {
+        if answered {
             s.wrong_answers = 1;
         } else {
             s.oos_rejected = 1;
@@ -146,11 +152,21 @@ pub fn judge(line: &Labelled, found: Found) -> (Stats, Judged) {
         s.top1 = usize::from(rank == Some(1));
         s.top3 = usize::from(rank.is_some_and(|r| r <= 3));
         s.rr5 = rank.filter(|r| *r <= 5).map_or(0.0, |r| 1.0 / r as f64);
-        if found.outcome == Outcome::Answer {
+        if answered {
             s.answered = 1;
             s.wrong_answers = usize::from(rank != Some(1));
         }
     }
+    (s, rank)
+}
+
+/// Scores one query against its label.
+pub fn judge(line: &Labelled, found: Found) -> (Stats, Judged) {
+    let (mut s, rank) = judge_ranking(
+        line,
+        found.hits.iter().map(|h| h.code.as_str()),
+        found.outcome == Outcome::Answer,
+    );
     if let Some(a) = line.aspect {
         s.aspect_total = 1;
         s.aspect_right = usize::from(found.aspect == Some(a));

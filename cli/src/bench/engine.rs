@@ -1,5 +1,5 @@
-//! `chatbot bench`: load, index and query timings of the engine, measured
-//! in-process on this machine.
+//! `chatbot bench engine`: load, index and query timings of the engine,
+//! measured in-process on this machine.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -16,7 +16,7 @@ use crate::CatalogueArg;
 use crate::search_cmd::open_maybe_gzip;
 
 #[derive(Args)]
-pub struct BenchArgs {
+pub struct EngineArgs {
     /// Queries to time (JSON Lines with a "q" field, or plain text one per line).
     queries: PathBuf,
     #[command(flatten)]
@@ -61,7 +61,7 @@ fn read_queries(path: &std::path::Path) -> Result<Vec<String>, Error> {
     Ok(out)
 }
 
-pub fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
+pub fn bench(a: &EngineArgs) -> Result<ExitCode, Error> {
     let queries = read_queries(&a.queries)?;
     let t = Instant::now();
     let procedures = catalogue::read_jsonl(open_maybe_gzip(&a.catalogue.path())?)?;
