@@ -76,8 +76,8 @@ fn coldstart(function_name: &str, args: &[&str], events: &Path) -> String {
     stdout
 }
 
-/// The number written just before `label` on the line holding `line_has`.
-fn number_before(out: &str, line_has: &str, label: &str) -> u64 {
+/// The line of `out` holding `line_has`, and where `label` starts in it.
+fn line_and_label<'a>(out: &'a str, line_has: &str, label: &str) -> (&'a str, usize) {
     let line = out
         .lines()
         .find(|l| l.contains(line_has))
@@ -85,6 +85,12 @@ fn number_before(out: &str, line_has: &str, label: &str) -> u64 {
     let at = line
         .find(label)
         .unwrap_or_else(|| panic!("no {label:?} in {line:?}"));
+    (line, at)
+}
+
+/// The number written just before `label` on the line holding `line_has`.
+fn number_before(out: &str, line_has: &str, label: &str) -> u64 {
+    let (line, at) = line_and_label(out, line_has, label);
     line[..at]
         .split(|c: char| !c.is_ascii_digit())
         .rfind(|s| !s.is_empty())
@@ -94,14 +100,8 @@ fn number_before(out: &str, line_has: &str, label: &str) -> u64 {
 
 /// The number written just after `label` on the line holding `line_has`.
 fn number_after(out: &str, line_has: &str, label: &str) -> u64 {
-    let line = out
-        .lines()
-        .find(|l| l.contains(line_has))
-        .unwrap_or_else(|| panic!("no line with {line_has:?} in:\n{out}"));
-    let at = line
-        .find(label)
-        .unwrap_or_else(|| panic!("no {label:?} in {line:?}"))
-        + label.len();
+    let (line, at) = line_and_label(out, line_has, label);
+    let at = at + label.len();
     line[at..]
         .split(|c: char| !c.is_ascii_digit())
         .find(|s| !s.is_empty())
