@@ -41,46 +41,34 @@ fn gunzip_if_needed<'a>(r: impl Read + 'a) -> Result<Box<dyn BufRead + 'a>, Erro
     })
 }
 
-/// The procedures: from `$CHATBOT_CATALOGUE` when set, else the shipped
-/// catalogue.
-pub fn procedures() -> Result<Vec<Procedure>, Error> {
-    match std::env::var_os("CHATBOT_CATALOGUE") {
-        Some(path) => {
-            let f = File::open(&path).map_err(|e| {
-                Error::Io(std::io::Error::new(
-                    e.kind(),
-                    format!("{}: {e}", path.to_string_lossy()),
-                ))
-            })?;
-            catalogue::read_jsonl(gunzip_if_needed(f)?)
-        }
-        None => catalogue::read_jsonl(DETAILS),
-    }
+/// The procedures of the catalogue file at `path` (JSON Lines, gzip or
+/// plain).
+fn procedures_in(path: &std::ffi::OsStr) -> Result<Vec<Procedure>, Error> {
+    let f = File::open(path).map_err(|e| {
+        Error::Io(std::io::Error::new(
+            e.kind(),
+            format!("{}: {e}", path.to_string_lossy()),
+        ))
+    })?;
+    catalogue::read_jsonl(gunzip_if_needed(f)?)
 }
 
 /// The shipped procedures' details, read from the binary one procedure at
 /// a time.
 pub struct EmbeddedProcedures {
-    /// Code → line of [`DETAILS`].
-    lines: rustc_hash::FxHashMap<ProcedureCode, u32>,
+    /// The shipped engine: its entries are in the order of the lines.
+    engine: Arc<Engine>,
 }
 
 impl EmbeddedProcedures {
     /// The details of the entries of the shipped engine (same order).
-    fn new(engine: &Engine) -> Result<Self, Error> {
-        let entries = engine.entries();
-        if OFFSETS.len() != 4 * (entries.len() + 1) {
+    fn new(engine: Arc<Engine>) -> Result<Self, Error> {
+        if OFFSETS.len() != 4 * (engine.entries().len() + 1) {
             return Err(Error::Store(
                 "the embedded catalogue's details do not match its index".into(),
             ));
         }
-        Ok(Self {
-            lines: entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.code.clone(), i as u32))
-                .collect(),
-        })
+        Ok(Self { engine })
     }
 
     fn line(i: usize) -> Option<&'static [u8]> {
@@ -97,10 +85,10 @@ impl EmbeddedProcedures {
 #[async_trait::async_trait]
 impl ProcedureStore for EmbeddedProcedures {
     async fn procedure(&self, code: &ProcedureCode) -> Result<Option<Procedure>, StoreError> {
-        let Some(&i) = self.lines.get(code) else {
+        let Some(i) = self.engine.position(code) else {
             return Ok(None);
         };
-        let line = Self::line(i as usize)
+        let line = Self::line(i)
             .ok_or_else(|| StoreError::Unavailable("embedded catalogue: no such line".into()))?;
         serde_json::from_slice(line)
             .map(Some)
@@ -170,10 +158,10 @@ impl Catalogue {
     /// The shipped catalogue: its engine from the compile-time snapshot,
     /// its details read from the binary as answers need them.
     pub fn shipped() -> Result<Self, Error> {
-        let engine = Engine::from_snapshot(ENGINE_SNAPSHOT)?;
-        let procedures = EmbeddedProcedures::new(&engine)?;
+        let engine = Arc::new(Engine::from_snapshot(ENGINE_SNAPSHOT)?);
+        let procedures = EmbeddedProcedures::new(engine.clone())?;
         Ok(Self {
-            engine: Arc::new(engine),
+            engine,
             procedures: Arc::new(procedures),
         })
     }
@@ -192,7 +180,7 @@ impl Catalogue {
 /// snapshot, or the one `$CHATBOT_CATALOGUE` names, read and indexed.
 pub fn catalogue() -> Result<Catalogue, Error> {
     match std::env::var_os("CHATBOT_CATALOGUE") {
-        Some(_) => Catalogue::from_procedures(procedures()?),
+        Some(path) => Catalogue::from_procedures(procedures_in(&path)?),
         None => Catalogue::shipped(),
     }
 }

@@ -42,9 +42,7 @@ use chatbot::store::CatalogueSource;
 use chatbot::store::dynamo::{DynamoStore, Tables, Timeouts};
 use chatbot::text::lexicon::Lexicon;
 use clap::Args;
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::mpsc;
 
@@ -473,11 +471,7 @@ fn unique_id(old: &str, seq: usize, max: usize) -> String {
 }
 
 fn messenger_signature(raw: &str) -> String {
-    let mut mac =
-        <Hmac<Sha256> as KeyInit>::new_from_slice(webhook_messenger::TEST_APP_SECRET.as_bytes())
-            .expect("HMAC takes keys of any length");
-    mac.update(raw.as_bytes());
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    webhook_messenger::signature(webhook_messenger::TEST_APP_SECRET, raw.as_bytes())
 }
 
 fn zalo_config() -> webhook_zalo::Config {

@@ -253,6 +253,11 @@ impl Engine {
         &self.entries
     }
 
+    /// Where an entry is in [`Engine::entries`].
+    pub fn position(&self, code: &ProcedureCode) -> Option<usize> {
+        self.by_code.get(code).copied()
+    }
+
     pub fn entry(&self, code: &ProcedureCode) -> Option<&Entry> {
         self.by_code.get(code).map(|&i| &self.entries[i])
     }
