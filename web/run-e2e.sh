@@ -5,11 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 (cd web && npm ci --no-audit --no-fund --silent)
-cargo build --release --locked -p chatbot-cli
+# The debug build: `cargo test --workspace` has already built it.
+cargo build --locked -p chatbot-cli
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
-./target/release/chatbot serve --port "$port" >"$log" 2>&1 &
+./target/debug/chatbot serve --port "$port" >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$log"' EXIT
 
