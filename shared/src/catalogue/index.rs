@@ -163,10 +163,47 @@ pub struct Index {
     pairs: FxHashMap<(TermId, TermId), TermId>,
     /// Per document: the summed idf of its name terms.
     name_weight: Vec<f32>,
+    /// Per document, what ranking reads of each candidate, packed: the
+    /// candidates of a query are scattered over the catalogue, and three
+    /// separate heap lists per document cost three cache misses each.
+    meta: Vec<DocMeta>,
+    /// Every document's name terms, document after document (see
+    /// [`DocMeta::names`]).
+    name_terms: Vec<TermId>,
     /// The typo dictionaries, built when a message first needs them: a
     /// process that starts answers its first messages sooner, and tens of
     /// thousands of strings are only made once typos are looked for.
     typos: std::sync::OnceLock<Typos>,
+}
+
+/// The packed part of a [`DocInfo`] (see [`Index::meta`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DocMeta {
+    pub group: u32,
+    /// Where the name terms start in the flat list, and how many.
+    names: u32,
+    name_len: u32,
+    /// How close to citizens the nearest level is (see [`level_rank`]).
+    pub level_rank: u8,
+    /// Carried out only at central level.
+    pub central_only: bool,
+    /// The name has variant markers ([`DocInfo::variants`]).
+    pub has_variants: bool,
+}
+
+/// How close to citizens the nearest level of a procedure is: xã 0, tỉnh
+/// 1, trung ương 2, other 3, none 4.
+pub fn level_rank(levels: &[Level]) -> u8 {
+    levels
+        .iter()
+        .map(|l| match l {
+            Level::Commune => 0,
+            Level::Province => 1,
+            Level::Central => 2,
+            Level::Other => 3,
+        })
+        .min()
+        .unwrap_or(4)
 }
 
 /// What makes typo tolerance cheap: the vocabulary, a one-deletion
@@ -490,7 +527,14 @@ impl<'a> Syllables<'a> {
 
 /// The key of a tone-aware unigram term.
 pub fn toned_term(t: &Token) -> String {
-    format!("~{}", t.toned)
+    let mut s = String::with_capacity(t.toned.len() + 1);
+    write_toned(t, &mut s);
+    s
+}
+
+fn write_toned(t: &Token, out: &mut String) {
+    out.push('~');
+    out.push_str(&t.toned);
 }
 
 /// The key of a vowel-shape unigram term: the letters with their vowel
@@ -498,14 +542,18 @@ pub fn toned_term(t: &Token) -> String {
 /// citizen who types diacritics gets right even when the tone slips.
 pub fn shape_term(t: &Token) -> String {
     let mut s = String::with_capacity(t.toned.len() + 1);
-    s.push('^');
-    s.extend(
+    write_shape(t, &mut s);
+    s
+}
+
+fn write_shape(t: &Token, out: &mut String) {
+    out.push('^');
+    out.extend(
         t.toned
             .chars()
             .filter(|c| !c.is_ascii_digit())
             .map(|c| if c == 'đ' { 'd' } else { c }),
     );
-    s
 }
 
 /// The key of a bigram term.
@@ -721,6 +769,25 @@ impl Index {
             .iter()
             .map(|d| d.name_terms.iter().map(|&t| idf[t as usize]).sum())
             .collect();
+        let mut name_terms = Vec::with_capacity(docs.iter().map(|d| d.name_terms.len()).sum());
+        let meta = docs
+            .iter()
+            .map(|d| {
+                let names = name_terms.len() as u32;
+                name_terms.extend_from_slice(&d.name_terms);
+                DocMeta {
+                    group: d.group,
+                    names,
+                    name_len: d.name_terms.len() as u32,
+                    level_rank: level_rank(&d.levels),
+                    central_only: !d
+                        .levels
+                        .iter()
+                        .any(|l| matches!(l, Level::Commune | Level::Province)),
+                    has_variants: !d.variants.is_empty(),
+                }
+            })
+            .collect();
         let max_idf = (1.0 + (n as f32 + 0.5) / 0.5).ln();
         // Bigram keys are two folded syllables joined by one space.
         let mut pairs: FxHashMap<(TermId, TermId), TermId> = FxHashMap::default();
@@ -758,6 +825,8 @@ impl Index {
             max_idf,
             pairs,
             name_weight,
+            meta,
+            name_terms,
             typos: std::sync::OnceLock::new(),
         }
     }
@@ -833,10 +902,55 @@ impl Index {
         }
     }
 
+    /// What ranking reads of a document.
+    pub fn meta(&self, doc: DocId) -> &DocMeta {
+        &self.meta[doc as usize]
+    }
+
+    /// The terms of a document's indexed name, in order.
+    pub fn name_terms(&self, doc: DocId) -> &[TermId] {
+        let m = &self.meta[doc as usize];
+        let at = m.names as usize;
+        &self.name_terms[at..at + m.name_len as usize]
+    }
+
+    /// The variant markers in a document's name.
+    pub fn variants(&self, doc: DocId) -> &[VariantMark] {
+        if self.meta[doc as usize].has_variants {
+            &self.docs[doc as usize].variants
+        } else {
+            &[]
+        }
+    }
+
     /// The summed idf of a document's name terms: how much naming the
     /// whole procedure is worth.
     pub fn name_weight(&self, doc: DocId) -> f32 {
         self.name_weight[doc as usize]
+    }
+
+    /// The toned term of a syllable ([`toned_term`]), when the catalogue
+    /// has it.
+    pub fn toned_id(&self, t: &Token) -> Option<TermId> {
+        self.term_with(|k| write_toned(t, k))
+    }
+
+    /// The vowel-shape term of a syllable ([`shape_term`]), when the
+    /// catalogue has it.
+    pub fn shape_id(&self, t: &Token) -> Option<TermId> {
+        self.term_with(|k| write_shape(t, k))
+    }
+
+    /// Looks up the key `write` spells, in a buffer reused across calls.
+    fn term_with(&self, write: impl FnOnce(&mut String)) -> Option<TermId> {
+        thread_local! {
+            static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        KEY.with_borrow_mut(|k| {
+            k.clear();
+            write(k);
+            self.term(k)
+        })
     }
 
     /// Whether a folded syllable is a known word.
@@ -864,27 +978,22 @@ impl Index {
     /// partners, a few dozen words, instead of the whole vocabulary.
     pub fn context_candidates(
         &self,
-        typed: &str,
-        prev: Option<&str>,
-        next: Option<&str>,
-    ) -> Vec<(String, Closeness)> {
-        let (prev, next) = (
-            prev.and_then(|p| self.term(p)),
-            next.and_then(|n| self.term(n)),
-        );
+        typed: TermId,
+        prev: Option<TermId>,
+        next: Option<TermId>,
+    ) -> Vec<(TermId, Closeness)> {
         let t = self.typos();
-        let Some(&pos) = self.term(typed).and_then(|id| t.vocab_of.get(&id)) else {
+        let Some(&pos) = t.vocab_of.get(&typed) else {
             return Vec::new();
         };
         t.neighbours[pos as usize]
             .get_or_init(|| self.near(&t.vocab[pos as usize].0, 1, |id| self.postings.of(id).len()))
             .iter()
-            .filter(|(n, _)| {
-                let w = t.vocab[*n as usize].1;
+            .map(|&(n, c)| (t.vocab[n as usize].1, c))
+            .filter(|&(w, _)| {
                 prev.is_some_and(|p| self.pairs.contains_key(&(p, w)))
                     || next.is_some_and(|x| self.pairs.contains_key(&(w, x)))
             })
-            .map(|&(n, c)| (t.vocab[n as usize].0.clone(), c))
             .collect()
     }
 
@@ -893,11 +1002,11 @@ impl Index {
     /// phonetic and one-edit candidates: two edits on three letters reach
     /// almost anything. `max_edits` caps the edit distance further (a known
     /// word typed in place of another is rarely two edits away).
-    pub fn typo_candidates(&self, typed: &str, max_edits: usize) -> Vec<(String, Closeness)> {
+    pub fn typo_candidates(&self, typed: &str, max_edits: usize) -> Vec<(TermId, Closeness)> {
         let t = self.typos();
         self.near(typed, max_edits, |id| self.postings.of(id).len())
             .into_iter()
-            .map(|(pos, c)| (t.vocab[pos as usize].0.clone(), c))
+            .map(|(pos, c)| (t.vocab[pos as usize].1, c))
             .collect()
     }
 

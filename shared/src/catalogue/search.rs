@@ -16,10 +16,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::aspect::Aspect;
-use rustc_hash::FxHashMap;
 
-use super::index::{Closeness, DocId, Index, TermId, shape_term, toned_term};
-use super::model::{Entry, Level, Procedure, ProcedureCode};
+use super::index::{Closeness, DocId, Index, TermId};
+use super::model::{Entry, Procedure, ProcedureCode};
 use crate::text::lexicon::Lexicon;
 use crate::text::{Token, normalize, split};
 use unicode_normalization::char::is_combining_mark;
@@ -178,11 +177,25 @@ enum Role {
 #[derive(Debug, Clone)]
 struct Unit {
     token: Token,
+    /// The term of the folded syllable, when the catalogue knows it.
+    id: Option<TermId>,
+    /// For a syllable typed with diacritics: its toned and vowel-shape
+    /// terms, when the catalogue has them.
+    toned: Option<TermId>,
+    shaped: Option<TermId>,
     role: Role,
-    /// Typo candidates (folded) with their weights.
-    alts: Vec<(String, f32)>,
+    /// Typo candidates (known folded syllables) with their weights.
+    alts: Vec<(TermId, f32)>,
     /// A bare syllable taken for filler that may be a word of a procedure.
     ambiguous: bool,
+}
+
+impl Unit {
+    /// The syllable's spellings as terms with their weights: as typed
+    /// (unknown to the catalogue: `None`), then its typo candidates.
+    fn spellings(&self) -> impl Iterator<Item = (Option<TermId>, f32)> + '_ {
+        std::iter::once((self.id, 1.0)).chain(self.alts.iter().map(|&(id, w)| (Some(id), w)))
+    }
 }
 
 /// How the query was read.
@@ -309,8 +322,8 @@ impl Engine {
         let _ = writeln!(s, "aspects: {:?}", r.aspects);
         for u in &r.units {
             let _ = write!(s, "  {:<12} {:?}", u.token.text, u.role);
-            for (a, w) in &u.alts {
-                let _ = write!(s, " ~{a}({w:.2})");
+            for &(a, w) in &u.alts {
+                let _ = write!(s, " ~{}({w:.2})", self.index.key(a));
             }
             s.push('\n');
         }
@@ -395,34 +408,21 @@ impl Engine {
             );
             let longest = n_cue.max(n_rw).max(n_fill);
             if longest == 0 {
-                r.units.push(Unit {
-                    token: typed[i].clone(),
-                    role: Role::Content,
-                    alts: Vec::new(),
-                    ambiguous: false,
-                });
+                r.units.push(self.unit(&typed[i], Role::Content, false));
                 i += 1;
                 continue;
             }
             let span = &typed[i..i + longest];
             if n_cue == longest {
-                r.units.extend(span.iter().map(|t| Unit {
-                    token: t.clone(),
-                    role: Role::Cue,
-                    alts: Vec::new(),
-                    ambiguous: false,
-                }));
+                r.units
+                    .extend(span.iter().map(|t| self.unit(t, Role::Cue, false)));
             } else if n_rw == longest {
                 let targets = rewrite.map(|(_, t)| t).unwrap_or_default();
                 r.side.push((span.to_vec(), p.rewritten));
                 for (k, target) in targets.into_iter().enumerate() {
                     if k == 0 {
-                        r.units.extend(target.iter().map(|t| Unit {
-                            token: t.clone(),
-                            role: Role::Content,
-                            alts: Vec::new(),
-                            ambiguous: false,
-                        }));
+                        r.units
+                            .extend(target.iter().map(|t| self.unit(t, Role::Content, false)));
                     } else {
                         r.side.push((target.clone(), 1.0));
                     }
@@ -432,12 +432,8 @@ impl Engine {
                 // a word of the procedure ("to cao" is tố cáo, not tớ
                 // cao): decided once typos are repaired.
                 let ambiguous = longest == 1 && !typed[i].accented();
-                r.units.extend(span.iter().map(|t| Unit {
-                    token: t.clone(),
-                    role: Role::Filler,
-                    alts: Vec::new(),
-                    ambiguous,
-                }));
+                r.units
+                    .extend(span.iter().map(|t| self.unit(t, Role::Filler, ambiguous)));
             }
             i += longest;
         }
@@ -448,28 +444,45 @@ impl Engine {
         r
     }
 
+    /// One syllable of the query with its terms looked up once.
+    fn unit(&self, token: &Token, role: Role, ambiguous: bool) -> Unit {
+        let ix = &self.index;
+        let (toned, shaped) = if token.accented() {
+            (ix.toned_id(token), ix.shape_id(token))
+        } else {
+            (None, None)
+        };
+        Unit {
+            token: token.clone(),
+            id: ix.term(&token.folded),
+            toned,
+            shaped,
+            role,
+            alts: Vec::new(),
+            ambiguous,
+        }
+    }
+
     /// A bare syllable read as filler becomes content when it pairs with a
     /// neighbour (or a neighbour's typo candidate) the way the catalogue
     /// writes.
     fn settle_ambiguous(&self, units: &mut [Unit]) {
         let ix = &self.index;
+        let pair = |a: Option<TermId>, b: Option<TermId>| match (a, b) {
+            (Some(a), Some(b)) => ix.bigram(a, b).is_some(),
+            _ => false,
+        };
         for i in 0..units.len() {
             if !units[i].ambiguous {
                 continue;
             }
-            let word = units[i].token.folded.as_str();
-            let spellings = |u: &Unit| -> Vec<String> {
-                std::iter::once(u.token.folded.clone())
-                    .chain(u.alts.iter().map(|(a, _)| a.clone()))
-                    .collect()
-            };
-            let before = i
+            let word = units[i].id;
+            let pairs = i
                 .checked_sub(1)
-                .map(|j| spellings(&units[j]))
-                .unwrap_or_default();
-            let after = units.get(i + 1).map(spellings).unwrap_or_default();
-            let pairs = before.iter().any(|b| ix.known_bigram(b, word))
-                || after.iter().any(|a| ix.known_bigram(word, a));
+                .is_some_and(|j| units[j].spellings().any(|(b, _)| pair(b, word)))
+                || units
+                    .get(i + 1)
+                    .is_some_and(|u| u.spellings().any(|(a, _)| pair(word, a)));
             if pairs {
                 units[i].role = Role::Content;
                 units[i].ambiguous = false;
@@ -498,37 +511,35 @@ impl Engine {
             {
                 continue;
             }
-            let word = units[i].token.folded.clone();
             let content = |j: usize| {
                 units
                     .get(j)
                     .filter(|u| u.role == Role::Content || u.ambiguous)
             };
-            let prev = i
-                .checked_sub(1)
-                .and_then(content)
-                .map(|u| u.token.folded.clone());
-            let next = content(i + 1).map(|u| u.token.folded.clone());
-            let pairs_ok = |w: &str| {
-                prev.as_deref().is_some_and(|p| ix.known_bigram(p, w))
-                    || next.as_deref().is_some_and(|x| ix.known_bigram(w, x))
+            // The content neighbours (their terms, when known).
+            let prev = i.checked_sub(1).and_then(content).map(|u| u.id);
+            let next = content(i + 1).map(|u| u.id);
+            let alone = prev.is_none() && next.is_none();
+            let (prev, next) = (prev.flatten(), next.flatten());
+            let pairs_ok = |w: TermId| {
+                prev.is_some_and(|p| ix.bigram(p, w).is_some())
+                    || next.is_some_and(|x| ix.bigram(w, x).is_some())
             };
-            let known = ix.known(&word);
-            if known && (prev.is_none() && next.is_none() || pairs_ok(&word)) {
+            let known = units[i].id;
+            if known.is_some_and(|w| alone || pairs_ok(w)) {
                 continue;
             }
             // A word typed with its diacritics that the catalogue spells
             // exactly so was meant: citizens' own phrasing ("giá đất mặt
             // tiền") pairs words the catalogue never pairs.
-            if known && units[i].token.accented() && ix.term(&toned_term(&units[i].token)).is_some()
-            {
+            if known.is_some() && units[i].toned.is_some() {
                 continue;
             }
             let mut alts = Vec::new();
-            if known {
+            if let Some(word) = known {
                 // A real syllable is only replaced by one that fits its
                 // neighbours the way the catalogue writes them.
-                for (cand, c) in ix.context_candidates(&word, prev.as_deref(), next.as_deref()) {
+                for (cand, c) in ix.context_candidates(word, prev, next) {
                     alts.push((cand, self.closeness_weight(c) * p.known_typo));
                     if alts.len() == 3 {
                         break;
@@ -537,8 +548,8 @@ impl Engine {
             } else {
                 // An unknown one may take its closest candidates on their
                 // own, preferring those that fit the neighbours.
-                for (cand, c) in ix.typo_candidates(&word, 2) {
-                    let fits = pairs_ok(&cand) || prev.is_none() && next.is_none();
+                for (cand, c) in ix.typo_candidates(&units[i].token.folded, 2) {
+                    let fits = pairs_ok(cand) || alone;
                     let w = self.closeness_weight(c) * if fits { 1.0 } else { 0.6 };
                     alts.push((cand, w));
                     if alts.len() == 3 {
@@ -558,46 +569,32 @@ impl Engine {
         }
     }
 
-    /// The weighted terms of a reading; a term reached several ways keeps
-    /// its largest weight.
+    /// The weighted terms of a reading, sorted by id; a term reached
+    /// several ways keeps its largest weight.
     fn terms(&self, r: &Reading) -> Vec<(TermId, f32)> {
         let ix = &self.index;
         let p = &self.params;
-        let mut out: FxHashMap<TermId, f32> = FxHashMap::default();
+        let mut out: Vec<(TermId, f32)> = Vec::with_capacity(8 * r.units.len() + 8);
         let mut put = |id: Option<TermId>, w: f32| {
             if let Some(id) = id {
-                let e = out.entry(id).or_insert(0.0);
-                *e = e.max(w);
+                out.push((id, w));
             }
         };
-        // Each unit's spellings as term ids with their weights: the token,
-        // then its typo candidates.
-        let spellings: Vec<Vec<(Option<TermId>, f32)>> = r
-            .units
-            .iter()
-            .map(|u| {
-                std::iter::once((ix.term(&u.token.folded), 1.0))
-                    .chain(u.alts.iter().map(|(s, w)| (ix.term(s), *w)))
-                    .collect()
-            })
-            .collect();
-        for (u, sp) in r.units.iter().zip(&spellings) {
+        for u in &r.units {
             let w = self.role_weight(u.role);
-            put(sp[0].0, w);
-            if u.token.accented() {
-                put(ix.term(&toned_term(&u.token)), w * p.toned);
-                put(ix.term(&shape_term(&u.token)), w * p.shaped);
-            }
-            for &(id, aw) in &sp[1..] {
-                put(id, aw);
+            put(u.id, w);
+            put(u.toned, w * p.toned);
+            put(u.shaped, w * p.shaped);
+            for &(id, aw) in &u.alts {
+                put(Some(id), aw);
             }
         }
-        for (i, pair) in r.units.windows(2).enumerate() {
+        for pair in r.units.windows(2) {
             if pair[0].role != Role::Content || pair[1].role != Role::Content {
                 continue;
             }
-            for &(l, lw) in &spellings[i] {
-                for &(rt, rw) in &spellings[i + 1] {
+            for (l, lw) in pair[0].spellings() {
+                for (rt, rw) in pair[1].spellings() {
                     if let (Some(l), Some(rt)) = (l, rt) {
                         put(ix.bigram(l, rt), p.bigram * lw.min(rw));
                     }
@@ -615,9 +612,17 @@ impl Engine {
                 }
             }
         }
-        let mut v: Vec<(TermId, f32)> = out.into_iter().collect();
-        v.sort_unstable_by_key(|(id, _)| *id);
-        v
+        // One entry per term, with the largest of its weights.
+        out.sort_unstable_by_key(|(id, _)| *id);
+        out.dedup_by(|next, kept| {
+            if next.0 == kept.0 {
+                kept.1 = kept.1.max(next.1);
+                true
+            } else {
+                false
+            }
+        });
+        out
     }
 
     /// Content syllables of the reading with their alternatives: what
@@ -630,10 +635,11 @@ impl Engine {
             .iter()
             .filter(|u| u.role == Role::Content)
             .map(|u| {
-                let ids: Vec<(TermId, f32)> = std::iter::once((u.token.folded.as_str(), 1.0f32))
-                    .chain(u.alts.iter().map(|(s, w)| (s.as_str(), *w)))
-                    .filter_map(|(s, w)| ix.term(s).map(|id| (id, w)))
-                    .collect();
+                let ids: Vec<(TermId, f32)> =
+                    u.id.map(|id| (id, 1.0f32))
+                        .into_iter()
+                        .chain(u.alts.iter().copied())
+                        .collect();
                 let weight = ids.iter().map(|&(id, _)| ix.idf(id)).fold(0.0, f32::max);
                 (if weight == 0.0 { ix.max_idf } else { weight }, ids)
             })
@@ -679,17 +685,27 @@ impl Engine {
         // The priors below multiply a score by at least ~0.3 (a name the
         // query barely covers, a variant marker, a central-only level), so a
         // document under that share of the best raw score cannot reach the
-        // top: leave it out before the costlier per-document work.
-        let best = scores.iter().copied().fold(0.0, f32::max);
+        // top: leave it out before the costlier per-document work. Blocks
+        // of documents whose best score is under that share are skipped
+        // whole.
+        let mut block_best: Vec<f32> = Vec::with_capacity(ix.len() / BLOCK + 1);
+        let best = block_maxima(scores, &mut block_best);
         let floor = (best * PRUNE).max(f32::MIN_POSITIVE);
         let mut cands: Vec<(DocId, f32)> = Vec::with_capacity(256);
-        cands.extend(
-            scores
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| **s >= floor)
-                .map(|(d, s)| (d as DocId, *s)),
-        );
+        for (b, &m) in block_best.iter().enumerate() {
+            if m < floor {
+                continue;
+            }
+            let start = b * BLOCK;
+            let block = &scores[start..(start + BLOCK).min(scores.len())];
+            cands.extend(
+                block
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| **s >= floor)
+                    .map(|(k, s)| ((start + k) as DocId, *s)),
+            );
+        }
         const POOL: usize = 32;
         if cands.len() > POOL {
             cands.select_nth_unstable_by(POOL - 1, |a, b| b.1.total_cmp(&a.1));
@@ -705,44 +721,43 @@ impl Engine {
             .markers_in(&[&typed, &units], &mut asked_markers);
         // Filler and cue words do not count as naming a procedure; typo
         // candidates count with their (lower) weight.
-        let query_terms: FxHashMap<TermId, f32> = terms
-            .iter()
-            .filter(|(_, w)| *w >= 0.4)
-            .map(|&(id, w)| (id, w.min(1.0)))
-            .collect();
+        let query_terms = TermWeights::new(
+            terms
+                .iter()
+                .filter(|(_, w)| *w >= 0.4)
+                .map(|&(id, w)| (id, w.min(1.0))),
+        );
+        let weight_of = |t: TermId| query_terms.get(t);
         let mut finals: Vec<(DocId, f32, f32)> = cands
             .into_iter()
             .map(|(d, raw)| {
-                let info = &ix.docs[d as usize];
+                let meta = ix.meta(d);
                 let den = ix.name_weight(d);
                 let mut num = 0.0;
-                for &t in &info.name_terms {
-                    if let Some(w) = query_terms.get(&t) {
+                for &t in ix.name_terms(d) {
+                    if let Some(w) = weight_of(t) {
                         num += ix.idf(t) * w;
                     }
                 }
                 let name_cov = if den > 0.0 { num / den } else { 0.0 };
                 let mut s = raw * (p.name_floor + (1.0 - p.name_floor) * name_cov);
-                for mark in &info.variants {
+                let variants = ix.variants(d);
+                for mark in variants {
                     let asked = if mark.context.is_empty() {
                         asked_markers.contains(&mark.marker)
                     } else {
-                        mark.context.iter().any(|t| query_terms.contains_key(t))
+                        mark.context.iter().any(|&t| weight_of(t).is_some())
                     };
                     if !asked {
                         s *= p.variant;
                     }
                 }
                 for &m in &asked_markers {
-                    if !info.variants.iter().any(|v| v.marker == m) {
+                    if !variants.iter().any(|v| v.marker == m) {
                         s *= p.variant;
                     }
                 }
-                if !info
-                    .levels
-                    .iter()
-                    .any(|l| matches!(l, Level::Commune | Level::Province))
-                {
+                if meta.central_only {
                     s *= p.central_only;
                 }
                 (d, s, name_cov)
@@ -752,16 +767,13 @@ impl Engine {
         // One hit per group; the representative is the member closest to
         // citizens (xã, then tỉnh) among those scoring nearly as well.
         let mut hits: Vec<Hit> = Vec::new();
-        let mut seen: FxHashMap<u32, usize> = FxHashMap::default();
+        let mut groups: Vec<u32> = Vec::with_capacity(MAX_RESULTS);
         for &(d, s, name_cov) in &finals {
-            let group = ix.docs[d as usize].group;
-            if let Some(&h) = seen.get(&group) {
+            let meta = ix.meta(d);
+            if let Some(h) = groups.iter().position(|&g| g == meta.group) {
                 let hit = &mut hits[h];
                 let code = self.entries[d as usize].code.clone();
-                if s >= hit.score * 0.97
-                    && level_rank(&ix.docs[d as usize].levels)
-                        < level_rank(&ix.docs[hit.doc as usize].levels)
-                {
+                if s >= hit.score * 0.97 && meta.level_rank < ix.meta(hit.doc).level_rank {
                     let old = std::mem::replace(&mut hit.code, code);
                     hit.also.push(old);
                     hit.doc = d;
@@ -774,7 +786,7 @@ impl Engine {
             if hits.len() == MAX_RESULTS {
                 continue;
             }
-            seen.insert(group, hits.len());
+            groups.push(meta.group);
             hits.push(Hit {
                 code: self.entries[d as usize].code.clone(),
                 name: self.entries[d as usize].name.clone(),
@@ -792,6 +804,83 @@ impl Engine {
         }
         hits
     }
+}
+
+/// A query's terms with their weights, for the many lookups of candidates'
+/// name terms: open addressing in a table at most half full, a few
+/// instructions per lookup.
+struct TermWeights {
+    slots: Vec<(TermId, f32)>,
+    mask: usize,
+}
+
+impl TermWeights {
+    /// No term has this id.
+    const EMPTY: TermId = TermId::MAX;
+
+    /// From distinct terms.
+    fn new(terms: impl Iterator<Item = (TermId, f32)> + Clone) -> Self {
+        let len = (terms.clone().count() * 2).next_power_of_two().max(8);
+        let mut t = TermWeights {
+            slots: vec![(Self::EMPTY, 0.0); len],
+            mask: len - 1,
+        };
+        for (id, w) in terms {
+            let mut i = t.slot(id);
+            while t.slots[i].0 != Self::EMPTY && t.slots[i].0 != id {
+                i = (i + 1) & t.mask;
+            }
+            t.slots[i] = (id, w);
+        }
+        t
+    }
+
+    fn slot(&self, id: TermId) -> usize {
+        (id.wrapping_mul(0x9E37_79B9) >> 8) as usize & self.mask
+    }
+
+    fn get(&self, id: TermId) -> Option<f32> {
+        let mut i = self.slot(id);
+        loop {
+            let (k, w) = self.slots[i];
+            if k == id {
+                return Some(w);
+            }
+            if k == Self::EMPTY {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// Documents per block of the candidate scan.
+const BLOCK: usize = 64;
+
+/// The best score of each block of [`BLOCK`] documents (into `out`) and
+/// the best overall (0 at least). Eight running maxima side by side, so
+/// that the compiler keeps them in one vector register.
+fn block_maxima(scores: &[f32], out: &mut Vec<f32>) -> f32 {
+    out.clear();
+    let mut best = 0.0f32;
+    for block in scores.chunks(BLOCK) {
+        let mut lanes = [0.0f32; 8];
+        let mut chunks = block.chunks_exact(8);
+        for c in &mut chunks {
+            for (m, &x) in lanes.iter_mut().zip(c) {
+                *m = if x > *m { x } else { *m };
+            }
+        }
+        let m = chunks
+            .remainder()
+            .iter()
+            .chain(&lanes)
+            .copied()
+            .fold(0.0, f32::max);
+        out.push(m);
+        best = best.max(m);
+    }
+    best
 }
 
 /// The decision on ranked hits: nothing when the best hit covers too little
@@ -816,24 +905,10 @@ pub fn decide(p: &Params, hits: &[Hit]) -> Outcome {
     }
 }
 
-/// How close to citizens the nearest level of a procedure is.
-fn level_rank(levels: &[Level]) -> u8 {
-    levels
-        .iter()
-        .map(|l| match l {
-            Level::Commune => 0,
-            Level::Province => 1,
-            Level::Central => 2,
-            Level::Other => 3,
-        })
-        .min()
-        .unwrap_or(4)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::model::Agencies;
+    use crate::catalogue::model::{Agencies, Level};
     use crate::text::lexicon::Sources;
     use proptest::prelude::*;
     use std::sync::OnceLock;
@@ -1000,6 +1075,34 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn block_maxima_should_agree_with_a_plain_scan(
+            scores in prop::collection::vec(0.0f32..100.0, 0..300),
+        ) {
+            let plain = |s: &[f32]| s.iter().copied().fold(0.0, f32::max);
+            let mut blocks = Vec::new();
+            prop_assert_eq!(block_maxima(&scores, &mut blocks), plain(&scores));
+            prop_assert_eq!(blocks.len(), scores.len().div_ceil(BLOCK));
+            for (b, chunk) in scores.chunks(BLOCK).enumerate() {
+                prop_assert_eq!(blocks[b], plain(chunk));
+            }
+        }
+
+        #[test]
+        fn term_weights_should_find_exactly_their_terms(
+            ids in prop::collection::btree_set(0u32..5000, 0..80),
+            probes in prop::collection::vec(0u32..5000, 0..50),
+        ) {
+            let weight = |id: u32| id as f32 / 7.0;
+            let t = TermWeights::new(ids.iter().map(|&id| (id, weight(id))));
+            for &id in &ids {
+                prop_assert_eq!(t.get(id), Some(weight(id)));
+            }
+            for id in probes {
+                prop_assert_eq!(t.get(id), ids.contains(&id).then(|| weight(id)));
+            }
+        }
+
         #[test]
         fn nfc_and_nfd_queries_give_identical_results(
             q in prop::sample::select(vec![
