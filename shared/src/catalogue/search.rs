@@ -175,8 +175,8 @@ enum Role {
 
 /// One syllable of the query as it is searched.
 #[derive(Debug, Clone)]
-struct Unit {
-    token: Token,
+struct Unit<'a> {
+    token: &'a Token,
     /// The term of the folded syllable, when the catalogue knows it.
     id: Option<TermId>,
     /// For a syllable typed with diacritics: its toned and vowel-shape
@@ -190,7 +190,7 @@ struct Unit {
     ambiguous: bool,
 }
 
-impl Unit {
+impl Unit<'_> {
     /// The syllable's spellings as terms with their weights: as typed
     /// (unknown to the catalogue: `None`), then its typo candidates.
     fn spellings(&self) -> impl Iterator<Item = (Option<TermId>, f32)> + '_ {
@@ -200,15 +200,15 @@ impl Unit {
 
 /// How the query was read.
 #[derive(Debug, Clone, Default)]
-struct Reading {
+struct Reading<'a> {
     aspects: Vec<Aspect>,
-    units: Vec<Unit>,
+    units: Vec<Unit<'a>>,
     /// Phrases searched alongside the units, with their weight: the
     /// citizen's own words that the lexicon rewrote, and further targets of
     /// an ambiguous abbreviation.
-    side: Vec<(Vec<Token>, f32)>,
+    side: Vec<(&'a [Token], f32)>,
     /// Every token as typed (after chat spelling), for variant checks.
-    typed: Vec<Token>,
+    typed: &'a [Token],
 }
 
 /// The search engine over one catalogue.
@@ -281,7 +281,8 @@ impl Engine {
 
     /// Reads a query and ranks the catalogue for it.
     pub fn search(&self, query: &str) -> Found {
-        let reading = self.read(query);
+        let typed = self.tokens(query);
+        let reading = self.read(&typed);
         let aspect = reading.aspects.first().copied();
         let terms = self.terms(&reading);
         let hits = self.rank(&reading, &terms);
@@ -305,7 +306,8 @@ impl Engine {
     /// filler and cue words down-weighted, typo candidates, bigrams. For
     /// comparing other engines on the same text handling.
     pub fn query_terms(&self, query: &str) -> Vec<(String, f32)> {
-        let reading = self.read(query);
+        let typed = self.tokens(query);
+        let reading = self.read(&typed);
         self.terms(&reading)
             .into_iter()
             .map(|(id, w)| (self.index.key(id).to_owned(), w))
@@ -317,7 +319,8 @@ impl Engine {
     /// and the hits with their fit.
     pub fn explain(&self, query: &str) -> String {
         use std::fmt::Write;
-        let r = self.read(query);
+        let typed = self.tokens(query);
+        let r = self.read(&typed);
         let mut s = String::new();
         let _ = writeln!(s, "aspects: {:?}", r.aspects);
         for u in &r.units {
@@ -384,23 +387,32 @@ impl Engine {
     /// The aspect asked for, if any, without searching (for follow-ups such
     /// as "còn lệ phí thì sao?").
     pub fn aspect_of(&self, query: &str) -> Option<Aspect> {
-        self.read(query).aspects.first().copied()
+        self.read(&self.tokens(query)).aspects.first().copied()
     }
 
-    fn read(&self, query: &str) -> Reading {
-        let p = &self.params;
+    /// The query's syllables, chat spelling undone.
+    fn tokens(&self, query: &str) -> Vec<Token> {
         let normalized = normalize(query);
         let typed: Vec<Token> = split(&normalized)
             .take(MAX_QUERY_TOKENS)
             .map(Token::new)
             .collect();
-        let typed = self.lexicon.unchat(typed);
-        let mut r = Reading::default();
+        self.lexicon.unchat(typed)
+    }
+
+    fn read<'a>(&'a self, typed: &'a [Token]) -> Reading<'a> {
+        let p = &self.params;
+        let mut r = Reading {
+            aspects: Vec::new(),
+            units: Vec::with_capacity(typed.len() + 4),
+            side: Vec::new(),
+            typed,
+        };
         let mut i = 0;
         while i < typed.len() {
-            let cue = self.lexicon.aspects.longest_at(&typed, i);
-            let rewrite = self.lexicon.rewrites.all_longest_at(&typed, i);
-            let filler = self.lexicon.filler.longest_at(&typed, i);
+            let cue = self.lexicon.aspects.longest_at(typed, i);
+            let rewrite = self.lexicon.rewrites.all_longest_at(typed, i);
+            let filler = self.lexicon.filler.longest_at(typed, i);
             let (n_cue, n_rw, n_fill) = (
                 cue.map_or(0, |c| c.0),
                 rewrite.as_ref().map_or(0, |c| c.0),
@@ -418,13 +430,13 @@ impl Engine {
                     .extend(span.iter().map(|t| self.unit(t, Role::Cue, false)));
             } else if n_rw == longest {
                 let targets = rewrite.map(|(_, t)| t).unwrap_or_default();
-                r.side.push((span.to_vec(), p.rewritten));
+                r.side.push((span, p.rewritten));
                 for (k, target) in targets.into_iter().enumerate() {
                     if k == 0 {
                         r.units
                             .extend(target.iter().map(|t| self.unit(t, Role::Content, false)));
                     } else {
-                        r.side.push((target.clone(), 1.0));
+                        r.side.push((target, 1.0));
                     }
                 }
             } else {
@@ -439,13 +451,12 @@ impl Engine {
         }
         self.repair_typos(&mut r.units);
         self.settle_ambiguous(&mut r.units);
-        r.aspects = self.lexicon.aspects_in(&typed);
-        r.typed = typed;
+        r.aspects = self.lexicon.aspects_in(typed);
         r
     }
 
     /// One syllable of the query with its terms looked up once.
-    fn unit(&self, token: &Token, role: Role, ambiguous: bool) -> Unit {
+    fn unit<'a>(&self, token: &'a Token, role: Role, ambiguous: bool) -> Unit<'a> {
         let ix = &self.index;
         let (toned, shaped) = if token.accented() {
             (ix.toned_id(token), ix.shape_id(token))
@@ -453,7 +464,7 @@ impl Engine {
             (None, None)
         };
         Unit {
-            token: token.clone(),
+            token,
             id: ix.term(&token.folded),
             toned,
             shaped,
@@ -716,7 +727,7 @@ impl Engine {
         // marker the query lacks.
         let mut asked_markers: Vec<u16> = Vec::new();
         let typed: Vec<&Token> = r.typed.iter().collect();
-        let units: Vec<&Token> = r.units.iter().map(|u| &u.token).collect();
+        let units: Vec<&Token> = r.units.iter().map(|u| u.token).collect();
         self.lexicon
             .markers_in(&[&typed, &units], &mut asked_markers);
         // Filler and cue words do not count as naming a procedure; typo

@@ -294,7 +294,8 @@ pub struct Lexicon {
     /// Phrases that say what a message is about besides procedures.
     pub intents: Vec<(Vec<Token>, Intent)>,
     /// One-word filler ("thì", "là", "ạ"): cues are also looked for with
-    /// these left out, so that "ai thì được" reads as "ai được".
+    /// these left out, so that "ai thì được" reads as "ai được". Sorted
+    /// by folded spelling.
     pub glue: Vec<Token>,
 }
 
@@ -406,6 +407,8 @@ impl Lexicon {
                 _ => None,
             })
             .collect();
+        // Sorted by folded spelling, for `is_glue`.
+        lex.glue.sort_by(|a, b| a.folded.cmp(&b.folded));
         Ok(lex)
     }
 
@@ -413,11 +416,7 @@ impl Lexicon {
     /// words may stand between the words of a cue ("ai thì được" reads as
     /// "ai được").
     pub fn aspects_in(&self, query: &[Token]) -> Vec<Aspect> {
-        let is_glue = |t: &Token| {
-            self.glue
-                .iter()
-                .any(|g| g.folded == t.folded && (!t.accented() || g.same_word(t)))
-        };
+        let is_glue = |t: &Token| self.is_glue(t);
         let mut out = Vec::new();
         let mut i = 0;
         while i < query.len() {
@@ -464,9 +463,13 @@ impl Lexicon {
 
     /// Whether `t` is filler (one-word filler, strictly).
     pub fn is_glue(&self, t: &Token) -> bool {
-        self.glue
+        let from = self
+            .glue
+            .partition_point(|g| g.folded.as_str() < t.folded.as_str());
+        self.glue[from..]
             .iter()
-            .any(|g| g.folded == t.folded && (!t.accented() || g.same_word(t)))
+            .take_while(|g| g.folded == t.folded)
+            .any(|g| !t.accented() || g.same_word(t))
     }
 
     /// The variant markers that occur in `text`. A lone syllable must be
