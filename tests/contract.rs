@@ -107,10 +107,13 @@ impl Harness {
             Publisher::Memory(procs, cat) => {
                 let version = catalogue_version(procedures).unwrap();
                 procs.replace(procedures.iter().cloned());
-                cat.publish(Snapshot {
-                    version: version.clone(),
-                    entries: procedures.iter().map(Entry::from).collect(),
-                });
+                cat.publish(
+                    Snapshot::new(
+                        version.clone(),
+                        procedures.iter().map(Entry::from).collect(),
+                    )
+                    .unwrap(),
+                );
                 version
             }
             Publisher::Dynamo(store) => {
@@ -342,7 +345,7 @@ async fn catalogue_should_publish_versions(h: Harness) {
     let snap = h.catalogue.snapshot().await.unwrap().unwrap();
     assert_eq!(snap.version, v1);
     assert_eq!(
-        snap.entries,
+        snap.entries(),
         first.iter().map(Entry::from).collect::<Vec<_>>()
     );
     assert_eq!(
@@ -365,7 +368,13 @@ async fn catalogue_should_publish_versions(h: Harness) {
         Some(v2.clone())
     );
     assert_eq!(
-        h.catalogue.snapshot().await.unwrap().unwrap().entries.len(),
+        h.catalogue
+            .snapshot()
+            .await
+            .unwrap()
+            .unwrap()
+            .entries()
+            .len(),
         40
     );
     assert_eq!(
@@ -386,7 +395,13 @@ async fn catalogue_should_publish_versions(h: Harness) {
     let v3 = h.publish(&first).await;
     assert_eq!(v3, v1);
     assert_eq!(
-        h.catalogue.snapshot().await.unwrap().unwrap().entries.len(),
+        h.catalogue
+            .snapshot()
+            .await
+            .unwrap()
+            .unwrap()
+            .entries()
+            .len(),
         40
     );
 }

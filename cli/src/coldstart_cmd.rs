@@ -257,9 +257,8 @@ pub async fn coldstart(a: &ColdstartArgs) -> Result<ExitCode, Error> {
                 .await
                 .map_err(|e| Error::Store(e.to_string()))?
                 .ok_or_else(|| Error::Store("no catalogue imported".into()))?;
-            let e = Engine::new(s.entries, lexicon.clone());
             snap.push(t.elapsed());
-            drop(e);
+            drop(s);
             let t = Instant::now();
             let procs = store
                 .scan_procedures()
@@ -270,7 +269,7 @@ pub async fn coldstart(a: &ColdstartArgs) -> Result<ExitCode, Error> {
             drop(e);
         }
         crate::say!(
-            "catalogue from the snapshot + index build: {}",
+            "engine from the snapshot (ready to answer): {}",
             summary(snap)
         );
         crate::say!(

@@ -15,7 +15,7 @@ use crate::store::{
     CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier,
     ProcedureStore, Snapshot, StoreError,
 };
-use crate::text::lexicon::Lexicon;
+use crate::text::lexicon::{Lexicon, Sources};
 
 /// How often (seconds) a warm function asks whether editors published a new
 /// catalogue: a new version is answered from within a minute.
@@ -131,14 +131,27 @@ impl LiveDialogue {
 }
 
 fn build(snapshot: Snapshot, texts: Texts) -> Result<Dialogue, crate::Error> {
-    if snapshot.entries.is_empty() {
+    if snapshot.entries().is_empty() {
         return Err(crate::Error::Store(format!(
             "catalogue version {} has no procedures",
             snapshot.version
         )));
     }
-    let engine = Engine::new(snapshot.entries, Lexicon::embedded()?);
-    Ok(Dialogue::new(Arc::new(engine), texts))
+    // A catalogue imported before this function's lexicon changed was
+    // indexed with the old one: index its entries again with ours.
+    let engine = if snapshot.engine.lexicon().source_digest == Sources::EMBEDDED.digest() {
+        snapshot.engine
+    } else {
+        tracing::info!(
+            version = %snapshot.version,
+            "catalogue indexed with another lexicon; indexing it again"
+        );
+        Arc::new(Engine::new(
+            snapshot.entries().to_vec(),
+            Lexicon::embedded()?,
+        ))
+    };
+    Ok(Dialogue::new(engine, texts))
 }
 
 /// How many times a message is re-applied when another message of the
@@ -246,5 +259,47 @@ impl Service {
             }
         }
         Ok(turn.reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Entry;
+    use crate::text::lexicon::Sources;
+
+    fn entries() -> Vec<Entry> {
+        vec![
+            serde_json::from_str(
+                r#"{"code":"1.001193","name":"Thủ tục đăng ký khai sinh","url":"https://dichvucong.gov.vn/p?ma=1.001193","levels":["commune"],"field":"Hộ tịch"}"#,
+            )
+            .unwrap(),
+        ]
+    }
+
+    #[test]
+    fn a_snapshot_indexed_with_another_lexicon_should_be_indexed_again() {
+        let other = Lexicon::parse(Sources {
+            chat: "ko\tkhông\n",
+            ..Sources::EMBEDDED
+        })
+        .unwrap();
+        assert_ne!(other.source_digest, Sources::EMBEDDED.digest());
+        let snapshot = Snapshot {
+            version: "v1".into(),
+            engine: Arc::new(Engine::new(entries(), other)),
+        };
+        let dialogue = build(snapshot, Texts::default()).unwrap();
+        assert_eq!(
+            dialogue.engine().lexicon().source_digest,
+            Sources::EMBEDDED.digest()
+        );
+        assert_eq!(dialogue.engine().entries(), entries());
+
+        // With the same lexicon, the published engine is used as it is.
+        let snapshot = Snapshot::new("v2".into(), entries()).unwrap();
+        let engine = snapshot.engine.clone();
+        let dialogue = build(snapshot, Texts::default()).unwrap();
+        assert!(std::ptr::eq(dialogue.engine(), &*engine));
     }
 }

@@ -39,11 +39,12 @@ use super::{
     TokenStore, Written,
 };
 use crate::bus::Network;
-use crate::catalogue::{Entry, Procedure, ProcedureCode};
+use crate::catalogue::{Engine, Entry, Procedure, ProcedureCode};
 use crate::dialogue::State;
 use crate::dossier::{Dossier, DossierCode};
 use crate::lookup::NoticeKind;
 use crate::notices::Notice;
+use crate::text::lexicon::Lexicon;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -220,21 +221,21 @@ pub fn catalogue_version(procedures: &[Procedure]) -> Result<String, StoreError>
     Ok(hex::encode(&h.finalize()[..8]))
 }
 
-/// The compressed snapshot of `entries`.
-pub fn encode_snapshot(entries: &[Entry]) -> Result<Vec<u8>, StoreError> {
-    let json = serde_json::to_vec(entries).map_err(|e| corrupt("snapshot", e))?;
+/// The compressed snapshot of a search engine ([`Engine::to_snapshot`]).
+pub fn encode_snapshot(engine: &Engine) -> Result<Vec<u8>, StoreError> {
+    let raw = engine.to_snapshot().map_err(|e| corrupt("snapshot", e))?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(&json)
+    gz.write_all(&raw)
         .and_then(|()| gz.finish())
         .map_err(|e| corrupt("snapshot", e))
 }
 
-fn decode_snapshot(bytes: &[u8]) -> Result<Vec<Entry>, StoreError> {
-    let mut json = Vec::with_capacity(bytes.len() * 6);
+fn decode_snapshot(bytes: &[u8]) -> Result<Engine, StoreError> {
+    let mut raw = Vec::with_capacity(bytes.len() * 4);
     flate2::read::GzDecoder::new(bytes)
-        .read_to_end(&mut json)
+        .read_to_end(&mut raw)
         .map_err(|e| corrupt("snapshot", e))?;
-    serde_json::from_slice(&json).map_err(|e| corrupt("snapshot", e))
+    Engine::from_snapshot(&raw).map_err(|e| corrupt("snapshot", e))
 }
 
 impl DynamoStore {
@@ -590,8 +591,11 @@ impl DynamoStore {
             .collect::<Result<Vec<_>, _>>()?;
         self.put_all(&self.tables.data, items, progress).await?;
 
-        let entries: Vec<Entry> = procedures.iter().map(Entry::from).collect();
-        let bytes = encode_snapshot(&entries)?;
+        // The functions load the engine ready to answer: it is built here.
+        let lexicon = Lexicon::embedded().map_err(|e| corrupt("lexicon", e))?;
+        let engine = Engine::new(procedures.iter().map(Entry::from).collect(), lexicon);
+        let bytes = encode_snapshot(&engine)?;
+        let changed = current.as_ref().is_none_or(|c| c.version != version);
         let chunks: Vec<Item> = bytes
             .chunks(CHUNK_BYTES)
             .enumerate()
@@ -604,7 +608,11 @@ impl DynamoStore {
             })
             .collect();
         let chunk_count = chunks.len();
-        self.put_all(&self.tables.data, chunks, &|_| {}).await?;
+        // The current version's chunks stay as they are: the pointer's
+        // checksum is theirs.
+        if changed {
+            self.put_all(&self.tables.data, chunks, &|_| {}).await?;
+        }
 
         // Procedures the old catalogue had and the new one does not.
         let mut removed = 0;
@@ -615,6 +623,7 @@ impl DynamoStore {
             let keep: std::collections::HashSet<&ProcedureCode> =
                 procedures.iter().map(|p| &p.code).collect();
             let gone: Vec<Item> = old
+                .entries()
                 .iter()
                 .filter(|e| !keep.contains(&e.code))
                 .map(|e| {
@@ -628,7 +637,6 @@ impl DynamoStore {
             self.delete_all(&self.tables.data, gone).await?;
         }
 
-        let changed = current.as_ref().is_none_or(|c| c.version != version);
         if changed {
             let mut pointer = HashMap::from([
                 ("pk".to_owned(), s("CATALOGUE")),
@@ -751,10 +759,10 @@ impl CatalogueSource for DynamoStore {
         let Some(current) = self.current_catalogue().await? else {
             return Ok(None);
         };
-        let entries = decode_snapshot(&self.load_chunks(&current).await?)?;
+        let engine = decode_snapshot(&self.load_chunks(&current).await?)?;
         Ok(Some(Snapshot {
             version: current.version,
-            entries,
+            engine: std::sync::Arc::new(engine),
         }))
     }
 }
@@ -1313,8 +1321,14 @@ mod tests {
             results: vec![],
             agencies: vec![],
         }];
-        let bytes = encode_snapshot(&entries).unwrap();
-        assert_eq!(decode_snapshot(&bytes).unwrap(), entries);
+        let engine = Engine::new(entries.clone(), Lexicon::embedded().unwrap());
+        let bytes = encode_snapshot(&engine).unwrap();
+        let loaded = decode_snapshot(&bytes).unwrap();
+        assert_eq!(loaded.entries(), entries);
+        assert_eq!(
+            loaded.search("dang ky khai sinh"),
+            engine.search("dang ky khai sinh")
+        );
         assert!(decode_snapshot(&bytes[..bytes.len() / 2]).is_err());
     }
 }

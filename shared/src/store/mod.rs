@@ -235,13 +235,45 @@ pub trait EventLog: Send + Sync {
     async fn list(&self, from: i64, to: i64) -> Result<Vec<Event>, StoreError>;
 }
 
-/// The search index's input, published as one versioned unit: what every
-/// function loads at its cold start.
-#[derive(Debug, Clone, PartialEq)]
+/// The catalogue's search engine, published as one versioned unit: what
+/// every function loads at its cold start, ready to answer (no index to
+/// build).
+#[derive(Clone)]
 pub struct Snapshot {
     /// Changes whenever anything in the imported catalogue changes.
     pub version: String,
-    pub entries: Vec<Entry>,
+    pub engine: std::sync::Arc<crate::catalogue::Engine>,
+}
+
+impl Snapshot {
+    /// The engine over `entries` with the embedded lexicon.
+    pub fn new(version: String, entries: Vec<Entry>) -> Result<Self, crate::Error> {
+        let lexicon = crate::text::lexicon::Lexicon::embedded()?;
+        Ok(Self {
+            version,
+            engine: std::sync::Arc::new(crate::catalogue::Engine::new(entries, lexicon)),
+        })
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        self.engine.entries()
+    }
+}
+
+/// Two snapshots are equal when their version and entries are.
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && self.entries() == other.entries()
+    }
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("version", &self.version)
+            .field("entries", &self.entries().len())
+            .finish()
+    }
 }
 
 /// Where the current catalogue snapshot is read from.

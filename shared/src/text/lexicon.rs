@@ -14,8 +14,6 @@
 //! spelling with the same letters, one with diacritics only the same
 //! diacritics (see [`Token::compatible`]).
 
-use std::collections::HashMap;
-
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +32,27 @@ pub struct Sources<'a> {
     pub filler: &'a str,
     pub variants: &'a str,
     pub intents: &'a str,
+}
+
+impl Sources<'_> {
+    /// A digest of the source texts (FxHash: stable, not cryptographic).
+    pub fn digest(&self) -> u64 {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        for text in [
+            self.chat,
+            self.abbreviations,
+            self.synonyms,
+            self.aspects,
+            self.filler,
+            self.variants,
+            self.intents,
+        ] {
+            h.write(text.as_bytes());
+            h.write_u8(0xff);
+        }
+        h.finish()
+    }
 }
 
 impl Sources<'static> {
@@ -282,7 +301,9 @@ impl Intent {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Lexicon {
     /// Exact typed token → replacement tokens.
-    pub chat: HashMap<String, Vec<Token>>,
+    /// (A fixed hasher: the same lexicon always serialises to the same
+    /// bytes, and indexes its words under the same term ids.)
+    pub chat: FxHashMap<String, Vec<Token>>,
     /// Citizen phrase → catalogue phrases (abbreviations and synonyms).
     pub rewrites: PhraseTable<Vec<Token>>,
     pub aspects: PhraseTable<Aspect>,
@@ -297,6 +318,9 @@ pub struct Lexicon {
     /// these left out, so that "ai thì được" reads as "ai được". Sorted
     /// by folded spelling.
     pub glue: Vec<Token>,
+    /// [`Sources::digest`] of what this lexicon was parsed from: tells
+    /// whether a search engine saved elsewhere used the same lexicon.
+    pub source_digest: u64,
 }
 
 /// Non-comment, non-blank lines with their 1-based numbers, split on tabs.
@@ -351,6 +375,7 @@ impl Lexicon {
         let mut lex = Lexicon {
             aspects: PhraseTable::strict(),
             filler: PhraseTable::strict(),
+            source_digest: src.digest(),
             ..Lexicon::default()
         };
         for (line, cols) in rows(src.chat) {
