@@ -367,16 +367,7 @@ async fn catalogue_should_publish_versions(h: Harness) {
         h.catalogue.current_version().await.unwrap(),
         Some(v2.clone())
     );
-    assert_eq!(
-        h.catalogue
-            .snapshot()
-            .await
-            .unwrap()
-            .unwrap()
-            .entries()
-            .len(),
-        40
-    );
+    assert_eq!(current_entries(&h).await, 40);
     assert_eq!(
         h.procedures.procedure(&first[0].code).await.unwrap(),
         None,
@@ -394,16 +385,18 @@ async fn catalogue_should_publish_versions(h: Harness) {
     // A third version: the oldest snapshot may go, the current one stays whole.
     let v3 = h.publish(&first).await;
     assert_eq!(v3, v1);
-    assert_eq!(
-        h.catalogue
-            .snapshot()
-            .await
-            .unwrap()
-            .unwrap()
-            .entries()
-            .len(),
-        40
-    );
+    assert_eq!(current_entries(&h).await, 40);
+}
+
+/// How many procedures the current snapshot holds.
+async fn current_entries(h: &Harness) -> usize {
+    h.catalogue
+        .snapshot()
+        .await
+        .unwrap()
+        .expect("a current snapshot")
+        .entries()
+        .len()
 }
 
 /// Warm functions answer from a newly published catalogue within a minute.
