@@ -145,7 +145,9 @@ impl Postings {
 /// The search index; built once per process from the catalogue.
 #[derive(Debug, Clone)]
 pub struct Index {
-    terms: FxHashMap<String, TermId>,
+    /// Term key → id. The table holds ids only: the keys live once, in
+    /// `keys` (tens of thousands of strings a process would hold twice).
+    terms: hashbrown::HashTable<TermId>,
     /// Term id → its key (the inverse of `terms`).
     keys: Vec<String>,
     postings: Postings,
@@ -174,6 +176,12 @@ pub struct Index {
     /// process that starts answers its first messages sooner, and tens of
     /// thousands of strings are only made once typos are looked for.
     typos: std::sync::OnceLock<Typos>,
+}
+
+/// The hash of a term key in [`Index::terms`].
+fn key_hash(key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
 
 /// The packed part of a [`DocInfo`] (see [`Index::meta`]).
@@ -753,11 +761,19 @@ impl Index {
             docs,
         } = stored;
         let n = docs.len();
-        let terms: FxHashMap<String, TermId> = keys
-            .iter()
-            .enumerate()
-            .map(|(id, k)| (k.clone(), id as TermId))
-            .collect();
+        let mut terms: hashbrown::HashTable<TermId> =
+            hashbrown::HashTable::with_capacity(keys.len());
+        for (id, k) in keys.iter().enumerate() {
+            let h = key_hash(k);
+            // A key listed twice keeps its last id.
+            match terms.find_mut(h, |&t| keys[t as usize] == *k) {
+                Some(t) => *t = id as TermId,
+                None => {
+                    terms.insert_unique(h, id as TermId, |&t| key_hash(&keys[t as usize]));
+                }
+            }
+        }
+        let lookup = |s: &str| terms.find(key_hash(s), |&t| keys[t as usize] == s).copied();
         let idf: Vec<f32> = postings
             .iter()
             .map(|list| {
@@ -796,7 +812,7 @@ impl Index {
                 continue;
             }
             if let Some((a, b)) = key.split_once(' ')
-                && let (Some(&a), Some(&b)) = (terms.get(a), terms.get(b))
+                && let (Some(a), Some(b)) = (lookup(a), lookup(b))
             {
                 pairs.insert((a, b), id as TermId);
             }
@@ -853,7 +869,9 @@ impl Index {
     }
 
     pub fn term(&self, key: &str) -> Option<TermId> {
-        self.terms.get(key).copied()
+        self.terms
+            .find(key_hash(key), |&t| self.keys[t as usize] == key)
+            .copied()
     }
 
     /// The key of a term: a folded syllable, two joined by a space, or a
@@ -955,7 +973,7 @@ impl Index {
 
     /// Whether a folded syllable is a known word.
     pub fn known(&self, folded: &str) -> bool {
-        self.terms.contains_key(folded)
+        self.term(folded).is_some()
     }
 
     /// The bigram term of two unigram terms, when the pair occurs.
