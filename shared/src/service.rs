@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use arc_swap::ArcSwap;
 
-use crate::catalogue::Engine;
 use crate::dialogue::{Dialogue, Effect, Fetched, Incoming, State, Texts};
 use crate::lookup::{Looked, Lookups};
 use crate::reply::Reply;
@@ -15,7 +14,7 @@ use crate::store::{
     CatalogueSource, ConversationKey, ConversationStore, Event, EventLog, OperatorNotifier,
     ProcedureStore, Snapshot, StoreError,
 };
-use crate::text::lexicon::{Lexicon, Sources};
+use crate::text::lexicon::Sources;
 
 /// How often (seconds) a warm function asks whether editors published a new
 /// catalogue: a new version is answered from within a minute.
@@ -146,10 +145,7 @@ fn build(snapshot: Snapshot, texts: Texts) -> Result<Dialogue, crate::Error> {
             version = %snapshot.version,
             "catalogue indexed with another lexicon; indexing it again"
         );
-        Arc::new(Engine::new(
-            snapshot.entries().to_vec(),
-            Lexicon::embedded()?,
-        ))
+        Snapshot::new(snapshot.version.clone(), snapshot.entries().to_vec())?.engine
     };
     Ok(Dialogue::new(engine, texts))
 }
@@ -265,8 +261,8 @@ impl Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Entry;
-    use crate::text::lexicon::Sources;
+    use crate::catalogue::{Engine, Entry};
+    use crate::text::lexicon::Lexicon;
 
     fn entries() -> Vec<Entry> {
         vec![

@@ -193,10 +193,15 @@ pub struct DocMeta {
     name_len: u32,
     /// How close to citizens the nearest level is (see [`level_rank`]).
     pub level_rank: u8,
-    /// Carried out only at central level.
-    pub central_only: bool,
     /// The name has variant markers ([`DocInfo::variants`]).
     pub has_variants: bool,
+}
+
+impl DocMeta {
+    /// Carried out only at central level (or at no level citizens use).
+    pub fn central_only(&self) -> bool {
+        self.level_rank >= 2
+    }
 }
 
 /// How close to citizens the nearest level of a procedure is: xã 0, tỉnh
@@ -796,10 +801,6 @@ impl Index {
                     names,
                     name_len: d.name_terms.len() as u32,
                     level_rank: level_rank(&d.levels),
-                    central_only: !d
-                        .levels
-                        .iter()
-                        .any(|l| matches!(l, Level::Commune | Level::Province)),
                     has_variants: !d.variants.is_empty(),
                 }
             })
@@ -979,14 +980,6 @@ impl Index {
     /// The bigram term of two unigram terms, when the pair occurs.
     pub fn bigram(&self, a: TermId, b: TermId) -> Option<TermId> {
         self.pairs.get(&(a, b)).copied()
-    }
-
-    /// Whether two folded syllables occur side by side somewhere.
-    pub fn known_bigram(&self, a: &str, b: &str) -> bool {
-        match (self.term(a), self.term(b)) {
-            (Some(a), Some(b)) => self.pairs.contains_key(&(a, b)),
-            _ => false,
-        }
     }
 
     /// Known syllables close to `typed` (same phonetic key, or one edit

@@ -768,7 +768,7 @@ impl Engine {
                         s *= p.variant;
                     }
                 }
-                if meta.central_only {
+                if meta.central_only() {
                     s *= p.central_only;
                 }
                 (d, s, name_cov)

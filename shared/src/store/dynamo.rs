@@ -39,7 +39,7 @@ use super::{
     TokenStore, Written,
 };
 use crate::bus::Network;
-use crate::catalogue::{Engine, Entry, Procedure, ProcedureCode};
+use crate::catalogue::{Engine, Procedure, ProcedureCode};
 use crate::dialogue::State;
 use crate::dossier::{Dossier, DossierCode};
 use crate::lookup::NoticeKind;
@@ -593,7 +593,7 @@ impl DynamoStore {
 
         // The functions load the engine ready to answer: it is built here.
         let lexicon = Lexicon::embedded().map_err(|e| corrupt("lexicon", e))?;
-        let engine = Engine::new(procedures.iter().map(Entry::from).collect(), lexicon);
+        let engine = Engine::from_procedures(procedures, lexicon);
         let bytes = encode_snapshot(&engine)?;
         let changed = current.as_ref().is_none_or(|c| c.version != version);
         let chunks: Vec<Item> = bytes
@@ -1301,6 +1301,7 @@ impl NoticeStore for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::Entry;
 
     #[test]
     fn day_keys_should_be_utc_dates() {

@@ -441,11 +441,13 @@ impl Lexicon {
     /// words may stand between the words of a cue ("ai thì được" reads as
     /// "ai được").
     pub fn aspects_in(&self, query: &[Token]) -> Vec<Aspect> {
-        let is_glue = |t: &Token| self.is_glue(t);
         let mut out = Vec::new();
         let mut i = 0;
         while i < query.len() {
-            match self.aspects.longest_at_skipping(query, i, is_glue) {
+            match self
+                .aspects
+                .longest_at_skipping(query, i, |t| self.is_glue(t))
+            {
                 Some((n, a)) => {
                     if !out.contains(a) {
                         out.push(*a);
