@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Entry, Level};
+use super::packed::{StrList, read_pairs, write_pairs};
 use crate::text::lexicon::Lexicon;
 use crate::text::{Token, tokens};
 
@@ -82,18 +83,32 @@ pub struct Posting {
 /// and the documents. The rest is derived (see [`Index::assemble`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Stored {
-    pub keys: Vec<String>,
+    pub keys: StrList,
     pub postings: Postings,
     pub docs: Vec<DocInfo>,
 }
 
 /// Every term's postings in one array, term after term (documents
-/// ascending within a term): one allocation, read in order.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// ascending within a term): one allocation, read in order. Saved as raw
+/// number arrays (see [`packed`](super::packed)).
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Postings {
     all: Vec<Posting>,
     /// Where each term's postings start in `all`, and the end.
     starts: Vec<u32>,
+}
+
+impl Serialize for Postings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        write_pairs(s, self.all.iter().map(|p| (p.doc, p.sat)), &self.starts)
+    }
+}
+
+impl<'de> Deserialize<'de> for Postings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (all, starts) = read_pairs(d, |doc, sat| Posting { doc, sat })?;
+        Ok(Postings { all, starts })
+    }
 }
 
 impl Postings {
@@ -149,13 +164,17 @@ pub struct Index {
     /// `keys` (tens of thousands of strings a process would hold twice).
     terms: hashbrown::HashTable<TermId>,
     /// Term id → its key (the inverse of `terms`).
-    keys: Vec<String>,
+    keys: StrList,
     postings: Postings,
     /// For terms in many documents, the saturated tf of every document in
     /// one dense row: adding a row is a vectorised loop, far cheaper than
-    /// scattering a thousand postings. Indexed by term id; `None` for
-    /// sparse terms.
-    dense: Vec<Option<Box<[f32]>>>,
+    /// scattering a thousand postings. Indexed by term id: the term's row
+    /// in `rows`, or [`SPARSE`].
+    dense: Vec<u32>,
+    /// The dense rows, each made from the term's postings when a query
+    /// first needs it: a process that starts does not write megabytes of
+    /// rows that its first messages do not read.
+    rows: Box<[std::sync::OnceLock<Box<[f32]>>]>,
     idf: Vec<f32>,
     pub docs: Vec<DocInfo>,
     /// The largest idf: what an unknown word is worth.
@@ -177,6 +196,9 @@ pub struct Index {
     /// thousands of strings are only made once typos are looked for.
     typos: std::sync::OnceLock<Typos>,
 }
+
+/// In [`Index::dense`]: the term has no dense row.
+const SPARSE: u32 = u32::MAX;
 
 /// The hash of a term key in [`Index::terms`].
 fn key_hash(key: &str) -> u64 {
@@ -242,12 +264,12 @@ struct Typos {
 
 impl Typos {
     /// From the term keys: every folded syllable of two letters or more.
-    fn build(keys: &[String]) -> Self {
+    fn build(keys: &StrList) -> Self {
         let mut vocab = Vec::new();
         let mut deletes: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         let mut exact: FxHashMap<String, u32> = FxHashMap::default();
         let mut phonetic: FxHashMap<String, Vec<u32>> = FxHashMap::default();
-        let mut words: Vec<(&String, TermId)> = keys
+        let mut words: Vec<(&str, TermId)> = keys
             .iter()
             .enumerate()
             .filter(|(_, t)| {
@@ -258,8 +280,8 @@ impl Typos {
         words.sort();
         for (word, id) in words {
             let pos = vocab.len() as u32;
-            vocab.push((word.clone(), id));
-            exact.insert(word.clone(), pos);
+            vocab.push((word.to_owned(), id));
+            exact.insert(word.to_owned(), pos);
             for del in deletions(word) {
                 deletes.entry(del).or_default().push(pos);
             }
@@ -749,7 +771,7 @@ impl Index {
             keys[id as usize] = k;
         }
         Self::assemble(Stored {
-            keys,
+            keys: keys.into_iter().collect(),
             postings,
             docs,
         })
@@ -771,14 +793,18 @@ impl Index {
         for (id, k) in keys.iter().enumerate() {
             let h = key_hash(k);
             // A key listed twice keeps its last id.
-            match terms.find_mut(h, |&t| keys[t as usize] == *k) {
+            match terms.find_mut(h, |&t| keys.get(t as usize) == k) {
                 Some(t) => *t = id as TermId,
                 None => {
-                    terms.insert_unique(h, id as TermId, |&t| key_hash(&keys[t as usize]));
+                    terms.insert_unique(h, id as TermId, |&t| key_hash(keys.get(t as usize)));
                 }
             }
         }
-        let lookup = |s: &str| terms.find(key_hash(s), |&t| keys[t as usize] == s).copied();
+        let lookup = |s: &str| {
+            terms
+                .find(key_hash(s), |&t| keys.get(t as usize) == s)
+                .copied()
+        };
         let idf: Vec<f32> = postings
             .iter()
             .map(|list| {
@@ -820,16 +846,16 @@ impl Index {
         }
         // A row costs n/8 vector adds against one scattered add per
         // posting: worth it from about a tenth of the documents.
+        let mut rows = 0;
         let dense = postings
             .iter()
             .map(|list| {
-                (list.len() * DENSE_FROM > n.max(1)).then(|| {
-                    let mut row = vec![0f32; n].into_boxed_slice();
-                    for p in list {
-                        row[p.doc as usize] = p.sat;
-                    }
-                    row
-                })
+                if list.len() * DENSE_FROM > n.max(1) {
+                    rows += 1;
+                    rows - 1
+                } else {
+                    SPARSE
+                }
             })
             .collect();
         Index {
@@ -837,6 +863,7 @@ impl Index {
             keys,
             postings,
             dense,
+            rows: (0..rows).map(|_| std::sync::OnceLock::new()).collect(),
             idf,
             docs,
             max_idf,
@@ -871,14 +898,14 @@ impl Index {
 
     pub fn term(&self, key: &str) -> Option<TermId> {
         self.terms
-            .find(key_hash(key), |&t| self.keys[t as usize] == key)
+            .find(key_hash(key), |&t| self.keys.get(t as usize) == key)
             .copied()
     }
 
     /// The key of a term: a folded syllable, two joined by a space, or a
     /// toned (`~`) or vowel-shape (`^`) syllable.
     pub fn key(&self, id: TermId) -> &str {
-        &self.keys[id as usize]
+        self.keys.get(id as usize)
     }
 
     pub fn idf(&self, id: TermId) -> f32 {
@@ -892,7 +919,7 @@ impl Index {
     /// Adds `weight` × the saturated tf of term `id` to every document's
     /// score.
     pub fn accumulate(&self, id: TermId, weight: f32, scores: &mut [f32]) {
-        match &self.dense[id as usize] {
+        match self.row(id) {
             Some(row) => {
                 for (s, r) in scores.iter_mut().zip(row.iter()) {
                     *s += weight * r;
@@ -910,7 +937,11 @@ impl Index {
 
     /// Whether `doc` has `term` in any field.
     pub fn has(&self, id: TermId, doc: DocId) -> bool {
-        match &self.dense[id as usize] {
+        let row = self
+            .rows
+            .get(self.dense[id as usize] as usize)
+            .and_then(|r| r.get());
+        match row {
             // Every posting's saturated tf is positive.
             Some(row) => row.get(doc as usize).is_some_and(|&sat| sat > 0.0),
             None => self
@@ -919,6 +950,19 @@ impl Index {
                 .binary_search_by_key(&doc, |p| p.doc)
                 .is_ok(),
         }
+    }
+
+    /// The dense row of a frequent term (made on first use), `None` for
+    /// the others.
+    fn row(&self, id: TermId) -> Option<&[f32]> {
+        let slot = self.rows.get(self.dense[id as usize] as usize)?;
+        Some(slot.get_or_init(|| {
+            let mut row = vec![0f32; self.docs.len()].into_boxed_slice();
+            for p in self.postings.of(id) {
+                row[p.doc as usize] = p.sat;
+            }
+            row
+        }))
     }
 
     /// What ranking reads of a document.
@@ -1035,11 +1079,9 @@ impl Index {
         }
         let max = (if len >= 5 { 2 } else { 1 }).min(max_edits);
         let t = self.typos();
+        // Every way a word is reached; each word keeps its closest below.
         let mut out: Vec<(u32, Closeness)> = Vec::new();
-        let mut push = |pos: u32, c: Closeness| match out.iter_mut().find(|(p, _)| *p == pos) {
-            Some(e) => e.1 = e.1.min(c),
-            None => out.push((pos, c)),
-        };
+        let mut push = |pos: u32, c: Closeness| out.push((pos, c));
         if let Some(list) = t.phonetic.get(&phonetic_key(typed)) {
             for &pos in list {
                 push(pos, Closeness::Phonetic);
@@ -1088,6 +1130,8 @@ impl Index {
                 }
             }
         }
+        out.sort_unstable();
+        out.dedup_by_key(|(pos, _)| *pos);
         // Lexicon-only words have no postings: nothing to find with them.
         let mut named: Vec<(u32, Closeness, usize)> = out
             .into_iter()

@@ -6,6 +6,7 @@ pub mod aspect;
 pub mod convert;
 pub mod index;
 pub mod model;
+pub mod packed;
 pub mod search;
 pub mod snapshot;
 pub mod validate;

@@ -8,25 +8,25 @@ use serde::{Deserialize, Serialize};
 
 use super::index::{Index, Stored};
 use super::model::{Entry, Level, ProcedureCode};
+use super::packed::StrList;
 use super::search::Engine;
 use crate::Error;
 use crate::text::lexicon::Lexicon;
 
 /// Changes whenever the layout below changes.
-const MAGIC: &[u8; 8] = b"TTHCIX02";
+const MAGIC: &[u8; 8] = b"TTHCIX03";
 
-/// An entry with every field present (the binary form has no optional
-/// fields).
+/// What an entry has besides its text: its levels and how many results
+/// and agencies it lists.
 #[derive(Serialize, Deserialize)]
 struct StoredEntry {
-    code: String,
-    name: String,
-    url: String,
     levels: Vec<Level>,
-    field: String,
-    results: Vec<String>,
-    agencies: Vec<String>,
+    results: u32,
+    agencies: u32,
 }
+
+/// The fixed text fields of an entry, before its results and agencies.
+const FIXED: usize = 4;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
@@ -34,7 +34,49 @@ struct Snapshot {
     /// are in the index).
     lexicon: Lexicon,
     entries: Vec<StoredEntry>,
+    /// Every entry's text, entry after entry: code, name, url, field, its
+    /// results, its agencies.
+    text: StrList,
     index: Stored,
+}
+
+impl Snapshot {
+    /// The entries, built from their text.
+    fn entries(&self) -> Result<Vec<Entry>, Error> {
+        let needed: usize = self
+            .entries
+            .iter()
+            .map(|e| FIXED + e.results as usize + e.agencies as usize)
+            .sum();
+        if needed != self.text.len() {
+            return Err(bad("entries and their text differ"));
+        }
+        let mut at = 0;
+        let mut take = |n: u32| {
+            let list: Vec<String> = (at..at + n as usize)
+                .map(|i| self.text.get(i).to_owned())
+                .collect();
+            at += n as usize;
+            list
+        };
+        self.entries
+            .iter()
+            .map(|e| {
+                let [code, name, url, field]: [String; FIXED] = take(FIXED as u32)
+                    .try_into()
+                    .map_err(|_| bad("entry text"))?;
+                Ok(Entry {
+                    code: ProcedureCode::try_from(code).map_err(|e| bad(e.to_string()))?,
+                    name,
+                    url,
+                    levels: e.levels.clone(),
+                    field,
+                    results: take(e.results),
+                    agencies: take(e.agencies),
+                })
+            })
+            .collect()
+    }
 }
 
 fn bad(message: impl Into<String>) -> Error {
@@ -45,23 +87,38 @@ fn bad(message: impl Into<String>) -> Error {
 }
 
 impl Engine {
+    /// Whether `bytes` claim this layout of snapshot. A snapshot saved by
+    /// another version of the chatbot is not "damaged": its reader indexes
+    /// the catalogue instead (see the DynamoDB store).
+    pub fn is_snapshot_layout(bytes: &[u8]) -> bool {
+        bytes.starts_with(MAGIC)
+    }
+
+    /// Names the snapshot layout (part of a published catalogue's version,
+    /// so that an upgrade publishes the engine again).
+    pub const SNAPSHOT_LAYOUT: &'static [u8; 8] = MAGIC;
+
     /// The engine as bytes for [`Engine::from_snapshot`].
     pub fn to_snapshot(&self) -> Result<Vec<u8>, Error> {
+        let code: Vec<String> = self.entries().iter().map(|e| e.code.to_string()).collect();
+        let text = self.entries().iter().zip(&code).flat_map(|(e, code)| {
+            [code, &e.name, &e.url, &e.field]
+                .into_iter()
+                .chain(&e.results)
+                .chain(&e.agencies)
+        });
         let snapshot = Snapshot {
             lexicon: self.lexicon().clone(),
             entries: self
                 .entries()
                 .iter()
                 .map(|e| StoredEntry {
-                    code: e.code.to_string(),
-                    name: e.name.clone(),
-                    url: e.url.clone(),
                     levels: e.levels.clone(),
-                    field: e.field.clone(),
-                    results: e.results.clone(),
-                    agencies: e.agencies.clone(),
+                    results: e.results.len() as u32,
+                    agencies: e.agencies.len() as u32,
                 })
                 .collect(),
+            text: text.collect(),
             index: self.index().stored(),
         };
         postcard::to_extend(&snapshot, MAGIC.to_vec()).map_err(|e| bad(e.to_string()))
@@ -81,21 +138,7 @@ impl Engine {
         if s.entries.len() != s.index.docs.len() {
             return Err(bad("entries and documents differ in number"));
         }
-        let entries = s
-            .entries
-            .into_iter()
-            .map(|e| {
-                Ok(Entry {
-                    code: ProcedureCode::try_from(e.code).map_err(|e| bad(e.to_string()))?,
-                    name: e.name,
-                    url: e.url,
-                    levels: e.levels,
-                    field: e.field,
-                    results: e.results,
-                    agencies: e.agencies,
-                })
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
+        let entries = s.entries()?;
         let terms = s.index.keys.len();
         if s.index.postings.len() != terms
             || !s.index.postings.is_consistent()
