@@ -777,3 +777,87 @@ contract!(
     bus_network_should_publish_versions,
     notices_should_be_listed_by_kind_and_window,
 );
+
+/// Makes `raw` (gzip-compressed, one chunk) the current catalogue snapshot
+/// under `version`, with a valid checksum.
+async fn make_current(store: &DynamoStore, version: &str, raw: &[u8]) {
+    use aws_sdk_dynamodb::primitives::Blob;
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use sha2::Digest;
+    use std::io::Write;
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(raw).unwrap();
+    let chunk = gz.finish().unwrap();
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    let n = |v: &str| AttributeValue::N(v.to_owned());
+    let sha = hex::encode(sha2::Sha256::digest(&chunk));
+    let items = [
+        vec![
+            ("pk", s(&format!("CATALOGUE#{version}"))),
+            ("sk", s("CHUNK#0000")),
+            ("data", AttributeValue::B(Blob::new(chunk))),
+        ],
+        vec![
+            ("pk", s("CATALOGUE")),
+            ("sk", s("CURRENT")),
+            ("version", s(version)),
+            ("chunks", n("1")),
+            ("count", n("30")),
+            ("sha256", s(&sha)),
+        ],
+    ];
+    for item in items {
+        let mut put = store.client().put_item().table_name(&store.tables().data);
+        for (k, v) in item {
+            put = put.item(k, v);
+        }
+        put.send().await.unwrap();
+    }
+}
+
+/// A catalogue published by another version of the chatbot (its snapshot in
+/// another layout): functions answer from the procedures in the table,
+/// and importing the file again publishes an engine they can load (also
+/// over a damaged snapshot).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_snapshot_in_another_layout_should_be_replaced_not_fatal() {
+    let Some(store) = dynamo_store("other_layout", 25).await else {
+        return;
+    };
+    let all = procedures();
+    let first: Vec<Procedure> = all[..30].to_vec();
+    store.publish_catalogue(&first, &|_| {}).await.unwrap();
+
+    // What an older version published: its own layout.
+    make_current(
+        &store,
+        "old",
+        b"TTHCIX01 an engine saved in an older layout",
+    )
+    .await;
+    let snap = store.snapshot().await.unwrap().expect("a snapshot");
+    assert_eq!(snap.version, "old");
+    let mut got: Vec<Entry> = snap.entries().to_vec();
+    got.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut want: Vec<Entry> = first.iter().map(Entry::from).collect();
+    want.sort_by(|a, b| a.code.cmp(&b.code));
+    assert_eq!(got, want, "the procedures in the table, indexed");
+
+    // A damaged snapshot of this layout is an error, not a fallback.
+    let mut damaged = chatbot::catalogue::Engine::SNAPSHOT_LAYOUT.to_vec();
+    damaged.extend_from_slice(b"\xff\xff\xff");
+    make_current(&store, "bad", &damaged).await;
+    assert!(store.snapshot().await.is_err());
+
+    // Importing again (with a procedure fewer) repairs it: a loadable
+    // engine, and what the file no longer has removed.
+    let second: Vec<Procedure> = all[1..30].to_vec();
+    let published = store.publish_catalogue(&second, &|_| {}).await.unwrap();
+    assert!(published.changed);
+    assert_eq!(published.removed, 1);
+    let snap = store.snapshot().await.unwrap().unwrap();
+    assert_eq!(snap.version, published.version);
+    assert_eq!(snap.entries().len(), 29);
+    assert_eq!(store.procedure(&all[0].code).await.unwrap(), None);
+}

@@ -39,12 +39,12 @@ use super::{
     TokenStore, Written,
 };
 use crate::bus::Network;
-use crate::catalogue::{Engine, Procedure, ProcedureCode};
+use crate::catalogue::{Engine, Entry, Procedure, ProcedureCode};
 use crate::dialogue::State;
 use crate::dossier::{Dossier, DossierCode};
 use crate::lookup::NoticeKind;
 use crate::notices::Notice;
-use crate::text::lexicon::Lexicon;
+use crate::text::lexicon::{Lexicon, Sources};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -210,9 +210,14 @@ pub struct Published {
     pub snapshot_bytes: usize,
 }
 
-/// The version of a catalogue: a digest of every procedure as stored.
+/// The version of a catalogue: a digest of every procedure as stored, of
+/// the engine snapshot's layout and of the lexicon the engine is built
+/// with — importing the same file after an upgrade that changed either
+/// publishes the engine again.
 pub fn catalogue_version(procedures: &[Procedure]) -> Result<String, StoreError> {
     let mut h = Sha256::new();
+    h.update(Engine::SNAPSHOT_LAYOUT);
+    h.update(Sources::EMBEDDED.digest().to_le_bytes());
     for p in procedures {
         let json = serde_json::to_vec(p).map_err(|e| corrupt("procedure", e))?;
         h.update(&json);
@@ -230,12 +235,19 @@ pub fn encode_snapshot(engine: &Engine) -> Result<Vec<u8>, StoreError> {
         .map_err(|e| corrupt("snapshot", e))
 }
 
-fn decode_snapshot(bytes: &[u8]) -> Result<Engine, StoreError> {
+/// The engine of a compressed snapshot; `None` when it was saved in
+/// another layout (by another version of the chatbot).
+fn decode_snapshot(bytes: &[u8]) -> Result<Option<Engine>, StoreError> {
     let mut raw = Vec::with_capacity(bytes.len() * 4);
     flate2::read::GzDecoder::new(bytes)
         .read_to_end(&mut raw)
         .map_err(|e| corrupt("snapshot", e))?;
-    Engine::from_snapshot(&raw).map_err(|e| corrupt("snapshot", e))
+    if !Engine::is_snapshot_layout(&raw) {
+        return Ok(None);
+    }
+    Engine::from_snapshot(&raw)
+        .map(Some)
+        .map_err(|e| corrupt("snapshot", e))
 }
 
 impl DynamoStore {
@@ -619,16 +631,37 @@ impl DynamoStore {
         if let Some(cur) = &current
             && cur.version != version
         {
-            let old = decode_snapshot(&self.load_chunks(cur).await?)?;
+            // What the old catalogue had: its snapshot's entries, or the
+            // procedures in the table when that snapshot cannot be read
+            // (another layout, or damaged: an import is how it is
+            // repaired).
+            let old_engine = match self.load_chunks(cur).await {
+                Ok(bytes) => decode_snapshot(&bytes).unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "the current catalogue snapshot is unreadable");
+                    None
+                }),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the current catalogue snapshot is unreadable");
+                    None
+                }
+            };
+            let old: Vec<ProcedureCode> = match old_engine {
+                Some(engine) => engine.entries().iter().map(|e| e.code.clone()).collect(),
+                None => self
+                    .scan_procedures()
+                    .await?
+                    .into_iter()
+                    .map(|p| p.code)
+                    .collect(),
+            };
             let keep: std::collections::HashSet<&ProcedureCode> =
                 procedures.iter().map(|p| &p.code).collect();
             let gone: Vec<Item> = old
-                .entries()
                 .iter()
-                .filter(|e| !keep.contains(&e.code))
-                .map(|e| {
+                .filter(|code| !keep.contains(code))
+                .map(|code| {
                     HashMap::from([
-                        ("pk".to_owned(), s(format!("PROC#{}", e.code))),
+                        ("pk".to_owned(), s(format!("PROC#{code}"))),
                         ("sk".to_owned(), s("DETAIL")),
                     ])
                 })
@@ -684,8 +717,9 @@ impl DynamoStore {
         })
     }
 
-    /// Every procedure's details, by scanning the data table (what a cold
-    /// start would cost without the snapshot; measured, not used).
+    /// Every procedure's details, by scanning the data table: what a
+    /// function reads when the published snapshot is in another layout
+    /// (and what a cold start would cost without the snapshot).
     pub async fn scan_procedures(&self) -> Result<Vec<Procedure>, StoreError> {
         let mut out = Vec::new();
         let mut start: Option<Item> = None;
@@ -759,11 +793,26 @@ impl CatalogueSource for DynamoStore {
         let Some(current) = self.current_catalogue().await? else {
             return Ok(None);
         };
-        let engine = decode_snapshot(&self.load_chunks(&current).await?)?;
-        Ok(Some(Snapshot {
-            version: current.version,
-            engine: std::sync::Arc::new(engine),
-        }))
+        match decode_snapshot(&self.load_chunks(&current).await?)? {
+            Some(engine) => Ok(Some(Snapshot {
+                version: current.version,
+                engine: std::sync::Arc::new(engine),
+            })),
+            None => {
+                // Published by another version of the chatbot: answer from
+                // the procedures themselves (a slow start) until the
+                // catalogue is imported again.
+                tracing::warn!(
+                    version = %current.version,
+                    "catalogue snapshot in another layout; indexing the procedures instead (import the catalogue again for fast starts)"
+                );
+                let procedures = self.scan_procedures().await?;
+                let entries = procedures.iter().map(Entry::from).collect();
+                Snapshot::new(current.version, entries)
+                    .map(Some)
+                    .map_err(|e| corrupt("catalogue", e))
+            }
+        }
     }
 }
 
@@ -1301,7 +1350,6 @@ impl NoticeStore for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Entry;
 
     #[test]
     fn day_keys_should_be_utc_dates() {
@@ -1324,7 +1372,7 @@ mod tests {
         }];
         let engine = Engine::new(entries.clone(), Lexicon::embedded().unwrap());
         let bytes = encode_snapshot(&engine).unwrap();
-        let loaded = decode_snapshot(&bytes).unwrap();
+        let loaded = decode_snapshot(&bytes).unwrap().unwrap();
         assert_eq!(loaded.entries(), entries);
         assert_eq!(
             loaded.search("dang ky khai sinh"),
