@@ -229,8 +229,11 @@ pub fn aspect(p: &Procedure, a: Aspect) -> String {
                 // What everybody brings first (forms, then papers with a
                 // count), what only some cases need ("Trường hợp…", "Nếu…")
                 // last; the portal lists them in no useful order.
-                docs.sort_by_key(|d| {
-                    let key = crate::text::folded_key(item(&d.name));
+                // The key is computed once per document, from its first
+                // words only (names run to paragraphs).
+                docs.sort_by_cached_key(|d| {
+                    let head: Vec<&str> = item(&d.name).split_whitespace().take(6).collect();
+                    let key = crate::text::folded_key(&head.join(" "));
                     let conditional = ["truong hop", "neu ", "doi voi truong hop"]
                         .iter()
                         .any(|p| key.starts_with(p));
