@@ -1,7 +1,9 @@
 //! `chatbot coldstart`: how long a function binary takes from process start
 //! to ready for its first event, as Lambda sees it. A minimal stand-in for
 //! the Lambda Runtime API listens on loopback; the time runs from spawning
-//! the binary to its first `GET …/runtime/invocation/next`.
+//! the binary to its first `GET …/runtime/invocation/next`. The function
+//! gets the environment `template.yaml` deploys it with where it matters
+//! (the allocator's `MIMALLOC_ARENA_EAGER_COMMIT=0`, unless set here).
 //!
 //! With `--events` the binary is then started once more and served those
 //! API Gateway events through the same kind of stand-in, warm: `next`
@@ -134,6 +136,12 @@ fn function_command(
         .env("ZALO_APP_ID", webhook_zalo::TEST_APP_ID)
         .env("ZALO_OA_SECRET_KEY", webhook_zalo::TEST_OA_SECRET_KEY)
         .env("PORTAL_ORIGIN", "https://portal.example")
+        // The allocator setting template.yaml deploys, unless the caller
+        // chose one (to compare).
+        .env(
+            "MIMALLOC_ARENA_EAGER_COMMIT",
+            std::env::var("MIMALLOC_ARENA_EAGER_COMMIT").unwrap_or_else(|_| "0".into()),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -328,7 +336,7 @@ pub fn expects_refusal(stem: &str) -> bool {
 
 /// The event files: each file given, and the `*.json` of each folder
 /// given, in name order.
-fn event_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+pub(crate) fn event_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for p in args {
         if p.is_dir() {
@@ -357,10 +365,10 @@ fn epoch_ms() -> u128 {
 }
 
 /// Timestamps in milliseconds: now, but never the same twice.
-struct Stamps(Mutex<i64>);
+pub(crate) struct Stamps(Mutex<i64>);
 
 impl Stamps {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self(Mutex::new(0))
     }
 
@@ -535,15 +543,15 @@ enum Remake {
 }
 
 /// One event file, ready to be delivered again and again.
-struct Prepared {
-    name: String,
-    refusal: bool,
+pub(crate) struct Prepared {
+    pub(crate) name: String,
+    pub(crate) refusal: bool,
     event: Value,
     remake: Remake,
 }
 
 impl Prepared {
-    fn read(path: &Path) -> Result<Self, Error> {
+    pub(crate) fn read(path: &Path) -> Result<Self, Error> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| io_error(format!("{}: {e}", path.display())))?;
         let event: Value = serde_json::from_str(&text).map_err(|e| Error::Parse {
@@ -604,7 +612,7 @@ impl Prepared {
     }
 
     /// The event for invocation `seq`.
-    fn copy(&self, seq: usize, stamps: &Stamps) -> Value {
+    pub(crate) fn copy(&self, seq: usize, stamps: &Stamps) -> Value {
         let mut ev = self.event.clone();
         // A different citizen each time: per-IP limits (dossier lookups)
         // would otherwise refuse the repeats.
@@ -1069,7 +1077,7 @@ fn kib(m: Option<Memory>, f: fn(Memory) -> u64) -> String {
 
 /// The origins the events' browsers send (to allow them), except those of
 /// events meant to be refused.
-fn portal_origins(events: &[Prepared]) -> String {
+pub(crate) fn portal_origins(events: &[Prepared]) -> String {
     let mut origins: Vec<String> = events
         .iter()
         .filter(|e| !e.refusal)

@@ -115,6 +115,51 @@ fn bench_engine_should_run_on_a_tiny_input() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[test]
+fn bench_handler_should_run_every_webhook_on_its_events() {
+    for function in ["webhook-messenger", "webhook-zalo", "webhook-web"] {
+        let out = chatbot(
+            &[
+                "bench",
+                "handler",
+                function,
+                "--invocations",
+                "40",
+                "--warmup",
+                "5",
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{function}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("event in → reply handed over: p50"),
+            "{function}: {stdout}"
+        );
+        assert!(stdout.contains(" 0 failures"), "{function}: {stdout}");
+    }
+    // A folder without events is an error, not an empty report.
+    let empty = std::env::temp_dir().join(format!("chatbot-noevents-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = chatbot(
+        &[
+            "bench",
+            "handler",
+            "webhook-web",
+            "--events",
+            empty.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no *.json event files"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&empty).ok();
+}
+
 /// `chatbot bench retrieval` with the Rust engines on a tiny catalogue and
 /// labelled set, writing into `out` and `chart`.
 fn bench_retrieval(

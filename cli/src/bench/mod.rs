@@ -1,9 +1,11 @@
-//! `chatbot bench`: timings of our engine alone (`engine`), and our engine
+//! `chatbot bench`: timings of our engine alone (`engine`), our engine
 //! side by side with peer engines on the same data (`retrieval`), each
-//! engine in its own process (`peer`).
+//! engine in its own process (`peer`), and a webhook's warm path in
+//! process (`handler`).
 
 mod chart;
 mod engine;
+mod handler;
 mod peer;
 mod retrieval;
 mod tantivy_peer;
@@ -29,6 +31,10 @@ enum BenchCommand {
     /// the same catalogue and labelled queries: speed, memory and accuracy,
     /// written to BENCHMARKS.md and a chart.
     Retrieval(retrieval::RetrievalArgs),
+    /// A webhook's warm path inside this process: an event in → the reply
+    /// handed to the outbound client, over the embedded catalogue and
+    /// memory stores.
+    Handler(handler::HandlerArgs),
     /// Run one Rust engine under the peer protocol (used by `retrieval`).
     #[command(hide = true)]
     Peer(peer::PeerArgs),
@@ -38,6 +44,7 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
     match &a.command {
         BenchCommand::Engine(a) => engine::bench(a),
         BenchCommand::Retrieval(a) => retrieval::retrieval(a),
+        BenchCommand::Handler(a) => handler::bench(a),
         BenchCommand::Peer(a) => peer::peer(a),
     }
 }
