@@ -434,6 +434,11 @@ fn check_globals(t: &Value) -> Vec<String> {
             problems.push(format!("Globals: {var} is not !Ref {table}"));
         }
     }
+    // Lazily committed allocator arenas: the webhooks' memory target
+    // (BENCHMARKS.md) depends on it.
+    if plain_at(vars, &["MIMALLOC_ARENA_EAGER_COMMIT"]) != Some("0") {
+        problems.push("Globals: MIMALLOC_ARENA_EAGER_COMMIT is not \"0\"".to_owned());
+    }
     for var in ["CITY_NAME", "HOTLINE", "HOTLINE_DIAL", "RUST_LOG"] {
         if get(vars, &[var]).is_none() {
             problems.push(format!("Globals: {var} is not set"));
@@ -810,6 +815,12 @@ const BREAKAGES: &[(&str, &str, &str, Check)] = &[
         "the memory store",
         "CHATBOT_STORE: dynamodb",
         "CHATBOT_STORE: memory",
+        check_globals,
+    ),
+    (
+        "eager allocator arenas",
+        "MIMALLOC_ARENA_EAGER_COMMIT: \"0\"",
+        "MIMALLOC_ARENA_EAGER_COMMIT: \"1\"",
         check_globals,
     ),
     (
