@@ -954,6 +954,10 @@ impl Index {
 
     /// The dense row of a frequent term (made on first use), `None` for
     /// the others.
+    pub fn dense_row(&self, id: TermId) -> Option<&[f32]> {
+        self.row(id)
+    }
+
     fn row(&self, id: TermId) -> Option<&[f32]> {
         let slot = self.rows.get(self.dense[id as usize] as usize)?;
         Some(slot.get_or_init(|| {

@@ -689,10 +689,28 @@ impl Engine {
         let p = &self.params;
         scores.clear();
         scores.resize(ix.len(), 0.0);
+        // Terms in id order. Consecutive frequent terms share one pass over
+        // the scores (each document still adds them in the same order: the
+        // same sums to the last bit).
+        let mut rows: Vec<(&[f32], f32)> = Vec::with_capacity(4);
         for &(id, w) in terms {
             let wi = w * ix.idf(id);
-            ix.accumulate(id, wi, scores);
+            match ix.dense_row(id) {
+                Some(row) => {
+                    rows.push((row, wi));
+                    if rows.len() == 4 {
+                        add_rows(&rows, scores);
+                        rows.clear();
+                    }
+                }
+                None => {
+                    add_rows(&rows, scores);
+                    rows.clear();
+                    ix.accumulate(id, wi, scores);
+                }
+            }
         }
+        add_rows(&rows, scores);
         // The priors below multiply a score by at least ~0.3 (a name the
         // query barely covers, a variant marker, a central-only level), so a
         // document under that share of the best raw score cannot reach the
@@ -820,6 +838,35 @@ impl Engine {
 /// A query's terms with their weights, for the many lookups of candidates'
 /// name terms: open addressing in a table at most half full, a few
 /// instructions per lookup.
+/// Adds up to four weighted dense rows to the scores in one pass, each
+/// document adding them in the order given.
+fn add_rows(rows: &[(&[f32], f32)], scores: &mut [f32]) {
+    match *rows {
+        [] => {}
+        [(a, wa)] => {
+            for (s, a) in scores.iter_mut().zip(a) {
+                *s += wa * a;
+            }
+        }
+        [(a, wa), (b, wb)] => {
+            for ((s, a), b) in scores.iter_mut().zip(a).zip(b) {
+                *s = *s + wa * a + wb * b;
+            }
+        }
+        [(a, wa), (b, wb), (c, wc)] => {
+            for (((s, a), b), c) in scores.iter_mut().zip(a).zip(b).zip(c) {
+                *s = *s + wa * a + wb * b + wc * c;
+            }
+        }
+        [(a, wa), (b, wb), (c, wc), (d, wd), ..] => {
+            for ((((s, a), b), c), d) in scores.iter_mut().zip(a).zip(b).zip(c).zip(d) {
+                *s = *s + wa * a + wb * b + wc * c + wd * d;
+            }
+            add_rows(&rows[4..], scores);
+        }
+    }
+}
+
 struct TermWeights {
     slots: Vec<(TermId, f32)>,
     mask: usize,
