@@ -196,6 +196,9 @@ pub fn bench(a: &HandlerArgs) -> Result<ExitCode, Error> {
         let ev = &events[seq % events.len()];
         let req: ApiGatewayV2httpRequest = serde_json::from_value(ev.copy(seq, &stamps))
             .map_err(|e| fail(format!("{}: not an API Gateway event: {e}", ev.name)))?;
+        // For the widget the reply is the answer to a message (POST), not
+        // the script or a preflight.
+        let message = req.request_context.http.method == aws_lambda_events::http::Method::POST;
         let start = Instant::now();
         let resp = rt.block_on(app.handle(req));
         let end = Instant::now();
@@ -217,7 +220,7 @@ pub fn bench(a: &HandlerArgs) -> Result<ExitCode, Error> {
         // The reply: handed to the outbound client (the first send), or
         // the response itself for the widget.
         match (a.function, sends.first()) {
-            (Webhook::Web, _) if success => to_reply.push(end - start),
+            (Webhook::Web, _) if success && message => to_reply.push(end - start),
             (_, Some(&at)) => to_reply.push(at - start),
             _ => {}
         }

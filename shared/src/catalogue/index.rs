@@ -919,7 +919,7 @@ impl Index {
     /// Adds `weight` × the saturated tf of term `id` to every document's
     /// score.
     pub fn accumulate(&self, id: TermId, weight: f32, scores: &mut [f32]) {
-        match self.row(id) {
+        match self.dense_row(id) {
             Some(row) => {
                 for (s, r) in scores.iter_mut().zip(row.iter()) {
                     *s += weight * r;
@@ -955,10 +955,6 @@ impl Index {
     /// The dense row of a frequent term (made on first use), `None` for
     /// the others.
     pub fn dense_row(&self, id: TermId) -> Option<&[f32]> {
-        self.row(id)
-    }
-
-    fn row(&self, id: TermId) -> Option<&[f32]> {
         let slot = self.rows.get(self.dense[id as usize] as usize)?;
         Some(slot.get_or_init(|| {
             let mut row = vec![0f32; self.docs.len()].into_boxed_slice();

@@ -692,17 +692,11 @@ impl Engine {
         // Terms in id order. Consecutive frequent terms share one pass over
         // the scores (each document still adds them in the same order: the
         // same sums to the last bit).
-        let mut rows: Vec<(&[f32], f32)> = Vec::with_capacity(4);
+        let mut rows: Vec<(&[f32], f32)> = Vec::with_capacity(terms.len());
         for &(id, w) in terms {
             let wi = w * ix.idf(id);
             match ix.dense_row(id) {
-                Some(row) => {
-                    rows.push((row, wi));
-                    if rows.len() == 4 {
-                        add_rows(&rows, scores);
-                        rows.clear();
-                    }
-                }
+                Some(row) => rows.push((row, wi)),
                 None => {
                     add_rows(&rows, scores);
                     rows.clear();
@@ -835,38 +829,39 @@ impl Engine {
     }
 }
 
-/// A query's terms with their weights, for the many lookups of candidates'
-/// name terms: open addressing in a table at most half full, a few
-/// instructions per lookup.
-/// Adds up to four weighted dense rows to the scores in one pass, each
+/// Adds weighted dense rows to the scores, up to four per pass, each
 /// document adding them in the order given.
 fn add_rows(rows: &[(&[f32], f32)], scores: &mut [f32]) {
-    match *rows {
-        [] => {}
-        [(a, wa)] => {
-            for (s, a) in scores.iter_mut().zip(a) {
-                *s += wa * a;
+    for chunk in rows.chunks(4) {
+        match *chunk {
+            [(a, wa)] => {
+                for (s, a) in scores.iter_mut().zip(a) {
+                    *s += wa * a;
+                }
             }
-        }
-        [(a, wa), (b, wb)] => {
-            for ((s, a), b) in scores.iter_mut().zip(a).zip(b) {
-                *s = *s + wa * a + wb * b;
+            [(a, wa), (b, wb)] => {
+                for ((s, a), b) in scores.iter_mut().zip(a).zip(b) {
+                    *s = *s + wa * a + wb * b;
+                }
             }
-        }
-        [(a, wa), (b, wb), (c, wc)] => {
-            for (((s, a), b), c) in scores.iter_mut().zip(a).zip(b).zip(c) {
-                *s = *s + wa * a + wb * b + wc * c;
+            [(a, wa), (b, wb), (c, wc)] => {
+                for (((s, a), b), c) in scores.iter_mut().zip(a).zip(b).zip(c) {
+                    *s = *s + wa * a + wb * b + wc * c;
+                }
             }
-        }
-        [(a, wa), (b, wb), (c, wc), (d, wd), ..] => {
-            for ((((s, a), b), c), d) in scores.iter_mut().zip(a).zip(b).zip(c).zip(d) {
-                *s = *s + wa * a + wb * b + wc * c + wd * d;
+            [(a, wa), (b, wb), (c, wc), (d, wd)] => {
+                for ((((s, a), b), c), d) in scores.iter_mut().zip(a).zip(b).zip(c).zip(d) {
+                    *s = *s + wa * a + wb * b + wc * c + wd * d;
+                }
             }
-            add_rows(&rows[4..], scores);
+            _ => unreachable!("chunks of one to four"),
         }
     }
 }
 
+/// A query's terms with their weights, for the many lookups of candidates'
+/// name terms: open addressing in a table at most half full, a few
+/// instructions per lookup.
 struct TermWeights {
     slots: Vec<(TermId, f32)>,
     mask: usize,

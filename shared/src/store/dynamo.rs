@@ -635,11 +635,12 @@ impl DynamoStore {
             // procedures in the table when that snapshot cannot be read
             // (another layout, or damaged: an import is how it is
             // repaired).
-            let old_engine = match self.load_chunks(cur).await {
-                Ok(bytes) => decode_snapshot(&bytes).unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "the current catalogue snapshot is unreadable");
-                    None
-                }),
+            let old_engine = match self
+                .load_chunks(cur)
+                .await
+                .and_then(|b| decode_snapshot(&b))
+            {
+                Ok(engine) => engine,
                 Err(e) => {
                     tracing::warn!(error = %e, "the current catalogue snapshot is unreadable");
                     None
