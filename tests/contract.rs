@@ -20,9 +20,9 @@ use chatbot::store::memory::{
     MemoryNotifier, MemoryProcedures, MemoryProcessedEvents, MemoryRateLimiter, MemoryTokens,
 };
 use chatbot::store::{
-    BusSource, CatalogueSource, Channel, ConversationKey, ConversationStore, DossierStore, Event,
-    EventLog, NoticeStore, PlatformToken, ProcedureStore, ProcessedEvents, RateLimiter, Snapshot,
-    StoreError, TokenStore, Written, within_rate,
+    BusSource, CLAIM_LEASE, CatalogueSource, Channel, Claim, ConversationKey, ConversationStore,
+    DossierStore, Event, EventLog, NoticeStore, PlatformToken, ProcedureStore, ProcessedEvents,
+    RateLimiter, Snapshot, StoreError, TokenStore, Written, within_rate,
 };
 use chatbot_tests::procedures;
 
@@ -235,42 +235,134 @@ async fn concurrent_saves_should_let_one_writer_win(h: Harness) {
 
 async fn processed_events_should_let_the_first_writer_win(h: Harness) {
     let p = &h.processed;
-    assert!(p.first_seen("messenger:m1", NOW, NOW + 100).await.unwrap());
-    assert!(
-        !p.first_seen("messenger:m1", NOW + 1, NOW + 101)
-            .await
-            .unwrap()
+    let lease = CLAIM_LEASE;
+    assert_eq!(
+        p.claim("messenger:m1", NOW, NOW + 1000).await.unwrap(),
+        Claim::New
     );
-    assert!(p.first_seen("zalo:m1", NOW, NOW + 100).await.unwrap());
-    // Expired records count as absent (TTL deletion is lazy).
-    assert!(
-        p.first_seen("messenger:m1", NOW + 100, NOW + 200)
-            .await
-            .unwrap()
+    // Claimed by a live invocation: a redelivery is skipped.
+    assert_eq!(
+        p.claim("messenger:m1", NOW + 1, NOW + 1001).await.unwrap(),
+        Claim::Skip
     );
-    assert!(
-        !p.first_seen("messenger:m1", NOW + 150, NOW + 250)
-            .await
-            .unwrap()
+    assert_eq!(
+        p.claim("zalo:m1", NOW, NOW + 1000).await.unwrap(),
+        Claim::New
     );
-    // Forgotten after a failure: the platform's retry is handled.
-    p.forget("messenger:m1").await.unwrap();
-    assert!(
-        p.first_seen("messenger:m1", NOW + 150, NOW + 250)
+    // Done: skipped until the record expires, then new (TTL deletion is lazy).
+    p.done("messenger:m1").await.unwrap();
+    assert_eq!(
+        p.claim("messenger:m1", NOW + lease + 5, NOW + 2000)
             .await
-            .unwrap()
+            .unwrap(),
+        Claim::Skip
     );
-    p.forget("never-seen").await.unwrap();
+    assert_eq!(
+        p.claim("messenger:m1", NOW + 1000, NOW + 3000)
+            .await
+            .unwrap(),
+        Claim::New
+    );
+    assert_eq!(
+        p.claim("messenger:m1", NOW + 1001, NOW + 3001)
+            .await
+            .unwrap(),
+        Claim::Skip
+    );
+
+    // Released after a failure before any reply: the retry handles it anew.
+    p.release("messenger:m1").await.unwrap();
+    assert_eq!(
+        p.claim("messenger:m1", NOW + 1002, NOW + 3002)
+            .await
+            .unwrap(),
+        Claim::New
+    );
+    // A holder that died without releasing: its claim lapses.
+    assert_eq!(
+        p.claim("messenger:m1", NOW + 1002 + lease - 1, NOW + 3003)
+            .await
+            .unwrap(),
+        Claim::Skip
+    );
+    assert_eq!(
+        p.claim("messenger:m1", NOW + 1002 + lease, NOW + 3004)
+            .await
+            .unwrap(),
+        Claim::New
+    );
+
+    // A reply cut short resumes where it stopped, with the same parts.
+    let parts = vec![
+        r#"{"text":"một"}"#.to_owned(),
+        r#"{"text":"hai"}"#.to_owned(),
+    ];
+    assert_eq!(
+        p.claim("messenger:m2", NOW, NOW + 1000).await.unwrap(),
+        Claim::New
+    );
+    p.replying("messenger:m2", &parts).await.unwrap();
+    p.sent("messenger:m2", 1).await.unwrap();
+    p.release("messenger:m2").await.unwrap();
+    assert_eq!(
+        p.claim("messenger:m2", NOW + 10, NOW + 1000).await.unwrap(),
+        Claim::Resume {
+            parts: parts.clone(),
+            sent: 1
+        }
+    );
+    // Still resumable after the resumer dies in turn, then done for good.
+    assert_eq!(
+        p.claim("messenger:m2", NOW + 10 + lease, NOW + 1000)
+            .await
+            .unwrap(),
+        Claim::Resume {
+            parts: parts.clone(),
+            sent: 1
+        }
+    );
+    p.done("messenger:m2").await.unwrap();
+    assert_eq!(
+        p.claim("messenger:m2", NOW + 20 + 2 * lease, NOW + 1000)
+            .await
+            .unwrap(),
+        Claim::Skip
+    );
+    // Expired with a reply kept: a new event under an old id starts afresh.
+    assert_eq!(
+        p.claim("messenger:m3", NOW, NOW + 100).await.unwrap(),
+        Claim::New
+    );
+    p.replying("messenger:m3", &parts).await.unwrap();
+    assert_eq!(
+        p.claim("messenger:m3", NOW + 100, NOW + 200).await.unwrap(),
+        Claim::New
+    );
+    p.release("messenger:m3").await.unwrap();
+    assert_eq!(
+        p.claim("messenger:m3", NOW + 101, NOW + 200).await.unwrap(),
+        Claim::New
+    );
+
+    // Updates of a record that is gone change nothing and do not fail.
+    p.release("never-seen").await.unwrap();
+    p.done("never-seen").await.unwrap();
+    p.sent("never-seen", 1).await.unwrap();
+    p.replying("never-seen", &parts).await.unwrap();
+    assert_eq!(
+        p.claim("never-seen", NOW, NOW + 100).await.unwrap(),
+        Claim::New
+    );
 
     let tasks: Vec<_> = (0..12)
         .map(|_| {
             let p = p.clone();
-            tokio::spawn(async move { p.first_seen("messenger:burst", NOW, NOW + 100).await })
+            tokio::spawn(async move { p.claim("messenger:burst", NOW, NOW + 100).await })
         })
         .collect();
     let mut first = 0;
     for t in tasks {
-        first += usize::from(t.await.unwrap().unwrap());
+        first += usize::from(t.await.unwrap().unwrap() == Claim::New);
     }
     assert_eq!(
         first, 1,

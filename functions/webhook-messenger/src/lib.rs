@@ -13,7 +13,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use chatbot::dialogue::Incoming;
 use chatbot::reply::{Block, Reply, shorten, split_text};
 use chatbot::service::Service;
-use chatbot::store::{Channel, ConversationKey, ProcessedEvents};
+use chatbot::store::{Channel, Claim, ConversationKey, ProcessedEvents};
 use chatbot_adapters::PROCESSED_EVENT_TTL;
 use chatbot_adapters::apigw::{self, BadRequest};
 use chatbot_adapters::outbound::{Outbound, OutboundRequest};
@@ -359,7 +359,7 @@ async fn receive(app: &App, req: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpRe
     }
     if failed > 0 {
         // Meta retries the whole delivery; the events that succeeded are
-        // skipped then (deduplicated), the failed ones were forgotten.
+        // skipped then (done), the failed ones handled or resumed (released).
         return apigw::error(500, "some events could not be handled; please retry");
     }
     apigw::text(200, "EVENT_RECEIVED")
@@ -369,47 +369,72 @@ async fn receive(app: &App, req: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpRe
 /// may mend.
 async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
     let key = ConversationKey::new(Channel::Messenger, ev.psid.clone());
-    match app
+    let id = format!("messenger:{}", ev.id);
+    let result = match app
         .processed
-        .first_seen(
-            &format!("messenger:{}", ev.id),
-            now,
-            now + PROCESSED_EVENT_TTL,
-        )
+        .claim(&id, now, now + PROCESSED_EVENT_TTL)
         .await
     {
-        Ok(true) => {}
-        Ok(false) => {
+        Ok(Claim::Skip) => {
             tracing::info!(conversation = %key.log_tag(), "redelivered event skipped");
             return true;
         }
+        Ok(Claim::Resume { parts, sent }) => {
+            tracing::info!(conversation = %key.log_tag(), sent, parts = parts.len(), "resuming a reply cut short");
+            deliver(app, &id, &ev.psid, &parts, sent).await
+        }
+        Ok(Claim::New) => match app.service.handle(&key, &ev.incoming, now).await {
+            Ok(Some(reply)) => {
+                let parts: Vec<String> = render(&reply).iter().map(Value::to_string).collect();
+                match app.processed.replying(&id, &parts).await {
+                    Ok(()) => deliver(app, &id, &ev.psid, &parts, 0).await,
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        },
         Err(e) => {
             tracing::error!(conversation = %key.log_tag(), error = %e, "cannot record the event");
             return false;
         }
-    }
-    let result = match app.service.handle(&key, &ev.incoming, now).await {
-        Ok(Some(reply)) => send(app, &ev.psid, &reply).await,
-        Ok(None) => Ok(()),
-        Err(e) => Err(e.to_string()),
     };
     match result {
-        Ok(()) => true,
+        Ok(()) => {
+            if let Err(e) = app.processed.done(&id).await {
+                // Sent in full: a redelivery after the lease would resend
+                // nothing worse than the last part.
+                tracing::warn!(conversation = %key.log_tag(), error = %e, "event handled but not marked done");
+            }
+            true
+        }
         Err(e) => {
             tracing::error!(conversation = %key.log_tag(), error = %e, "event not handled; left for Meta's retry");
-            // Forget the event so that Meta's retry is handled, not skipped.
-            let _ = app.processed.forget(&format!("messenger:{}", ev.id)).await;
+            // Give the claim up so that Meta's retry is handled at once;
+            // failing that, the claim lapses after its lease.
+            if let Err(e) = app.processed.release(&id).await {
+                tracing::warn!(conversation = %key.log_tag(), error = %e, "claim not released; it lapses by itself");
+            }
             false
         }
     }
 }
 
-async fn send(app: &App, psid: &str, reply: &Reply) -> Result<(), String> {
+/// Sends `parts[from..]` in order, recording each one sent.
+async fn deliver(
+    app: &App,
+    id: &str,
+    psid: &str,
+    parts: &[String],
+    from: usize,
+) -> Result<(), String> {
     let url = match &app.config.page_token {
         Some(token) => format!("{}/me/messages?access_token={token}", app.config.graph_url),
         None => format!("{}/me/messages", app.config.graph_url),
     };
-    for message in render(reply) {
+    for (k, part) in parts.iter().enumerate().skip(from) {
+        let message: Value =
+            serde_json::from_str(part).map_err(|e| format!("stored reply part unreadable: {e}"))?;
         let req = OutboundRequest {
             channel: "messenger",
             url: url.clone(),
@@ -422,6 +447,12 @@ async fn send(app: &App, psid: &str, reply: &Reply) -> Result<(), String> {
             form: false,
         };
         app.outbound.send(req).await.map_err(|e| e.to_string())?;
+        if k + 1 < parts.len()
+            && let Err(e) = app.processed.sent(id, k + 1).await
+        {
+            // Not fatal: should a later part fail, this one is sent again.
+            tracing::warn!(error = %e, "progress of a reply not recorded");
+        }
     }
     Ok(())
 }

@@ -16,6 +16,8 @@ use webhook_messenger::{App, Config, TEST_APP_SECRET, TEST_VERIFY_TOKEN, handle}
 #[derive(Default)]
 struct Fake {
     calls: Mutex<Vec<(Option<String>, Value)>>,
+    /// The status answered to each call, in order.
+    answered: Mutex<Vec<u16>>,
     /// Status codes to answer, in order; 200 once they run out.
     script: Mutex<Vec<u16>>,
 }
@@ -33,6 +35,7 @@ async fn messages(
         let mut s = f.script.lock().unwrap();
         if s.is_empty() { 200 } else { s.remove(0) }
     };
+    f.answered.lock().unwrap().push(status);
     (
         StatusCode::from_u16(status).unwrap(),
         axum::Json(serde_json::json!({"recipient_id": "1", "message_id": "m_1"})),
@@ -124,4 +127,78 @@ async fn when_the_send_api_keeps_failing_should_ask_meta_to_retry_and_handle_the
     .await;
     assert_eq!(resp.status_code, 200);
     assert_eq!(fake.calls.lock().unwrap().len(), 4);
+}
+
+/// The message bodies the fake accepted, in order.
+fn accepted(fake: &Fake) -> Vec<Value> {
+    let calls = fake.calls.lock().unwrap().clone();
+    let answered = fake.answered.lock().unwrap().clone();
+    calls
+        .into_iter()
+        .zip(answered)
+        .filter(|(_, status)| *status == 200)
+        .map(|((_, body), _)| body)
+        .collect()
+}
+
+#[tokio::test]
+async fn when_a_reply_is_cut_short_the_retry_should_send_only_the_rest() {
+    // The reply as a healthy Send API receives it.
+    let (graph, healthy) = fake_graph(vec![]).await;
+    let resp = handle(
+        &app(graph).await,
+        event_file("webhook-messenger", "text").unwrap(),
+    )
+    .await;
+    assert_eq!(resp.status_code, 200);
+    let whole = accepted(&healthy);
+    assert!(
+        whole.len() >= 2,
+        "the test needs a reply of several messages: {whole:?}"
+    );
+
+    // The first message goes out, the second fails on every attempt.
+    let (graph, fake) = fake_graph(vec![200, 503, 503, 503]).await;
+    let app = app(graph).await;
+    let resp = handle(&app, event_file("webhook-messenger", "text").unwrap()).await;
+    assert_eq!(resp.status_code, 500, "Meta must retry");
+    assert_eq!(accepted(&fake), whole[..1]);
+    // Meta's retry sends the rest, without reading the message again (the
+    // same reply, not one to the message read twice); later retries send
+    // nothing.
+    for _ in 0..3 {
+        let resp = handle(&app, event_file("webhook-messenger", "text").unwrap()).await;
+        assert_eq!(resp.status_code, 200);
+    }
+    assert_eq!(accepted(&fake), whole, "every message once, in order");
+}
+
+#[tokio::test]
+async fn concurrent_redeliveries_should_be_answered_once() {
+    let (graph, fake) = fake_graph(vec![]).await;
+    let shared = Arc::new(app(graph).await);
+    let tasks: Vec<_> = (0..3)
+        .map(|_| {
+            let app = shared.clone();
+            tokio::spawn(async move {
+                handle(&app, event_file("webhook-messenger", "text").unwrap())
+                    .await
+                    .status_code
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    let (graph, healthy) = fake_graph(vec![]).await;
+    handle(
+        &app(graph).await,
+        event_file("webhook-messenger", "text").unwrap(),
+    )
+    .await;
+    assert_eq!(
+        accepted(&fake),
+        accepted(&healthy),
+        "one reply, each message once"
+    );
 }

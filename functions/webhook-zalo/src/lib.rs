@@ -13,7 +13,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use chatbot::dialogue::Incoming;
 use chatbot::reply::{Block, Reply, shorten};
 use chatbot::service::Service;
-use chatbot::store::{Channel, ConversationKey, ProcessedEvents};
+use chatbot::store::{Channel, Claim, ConversationKey, ProcessedEvents};
 use chatbot_adapters::PROCESSED_EVENT_TTL;
 use chatbot_adapters::apigw::{self, BadRequest};
 use chatbot_adapters::outbound::{Outbound, OutboundRequest};
@@ -283,41 +283,68 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> ApiGatewayV2http
 }
 
 /// Handles one event at most once; true unless it failed in a way a retry
-/// may mend (then it is forgotten, so that Zalo's retry is handled).
+/// may mend (then its claim is released, so that Zalo's retry is handled).
 async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
     let key = ConversationKey::new(Channel::Zalo, ev.user.clone());
-    let dedup = format!("zalo:{}", ev.id);
-    match app
+    let id = format!("zalo:{}", ev.id);
+    let result = match app
         .processed
-        .first_seen(&dedup, now, now + PROCESSED_EVENT_TTL)
+        .claim(&id, now, now + PROCESSED_EVENT_TTL)
         .await
     {
-        Ok(true) => {}
-        Ok(false) => {
+        Ok(Claim::Skip) => {
             tracing::info!(conversation = %key.log_tag(), "redelivered event skipped");
             return true;
         }
+        // The one message of a reply recorded but not sent.
+        Ok(Claim::Resume { parts, sent }) => match parts.get(sent) {
+            Some(part) => {
+                tracing::info!(conversation = %key.log_tag(), "resuming a reply not sent");
+                send(app, &ev.user, part).await
+            }
+            None => Ok(()),
+        },
+        Ok(Claim::New) => match app.service.handle(&key, &ev.incoming, now).await {
+            Ok(Some(reply)) => {
+                let part = render(&reply).to_string();
+                match app
+                    .processed
+                    .replying(&id, std::slice::from_ref(&part))
+                    .await
+                {
+                    Ok(()) => send(app, &ev.user, &part).await,
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        },
         Err(e) => {
             tracing::error!(conversation = %key.log_tag(), error = %e, "cannot record the event");
             return false;
         }
-    }
-    let result = match app.service.handle(&key, &ev.incoming, now).await {
-        Ok(Some(reply)) => send(app, &ev.user, &reply).await,
-        Ok(None) => Ok(()),
-        Err(e) => Err(e.to_string()),
     };
     match result {
-        Ok(()) => true,
+        Ok(()) => {
+            if let Err(e) = app.processed.done(&id).await {
+                tracing::warn!(conversation = %key.log_tag(), error = %e, "event handled but not marked done");
+            }
+            true
+        }
         Err(e) => {
             tracing::error!(conversation = %key.log_tag(), error = %e, "event not handled; left for Zalo's retry");
-            let _ = app.processed.forget(&dedup).await;
+            if let Err(e) = app.processed.release(&id).await {
+                tracing::warn!(conversation = %key.log_tag(), error = %e, "claim not released; it lapses by itself");
+            }
             false
         }
     }
 }
 
-async fn send(app: &App, user: &str, reply: &Reply) -> Result<(), String> {
+/// Sends one rendered `message` object (JSON) to the citizen.
+async fn send(app: &App, user: &str, message: &str) -> Result<(), String> {
+    let message: Value =
+        serde_json::from_str(message).map_err(|e| format!("stored reply unreadable: {e}"))?;
     let mut headers = Vec::new();
     let token = match &app.tokens {
         Some(tokens) => tokens.access_token((app.clock)()).await?,
@@ -330,7 +357,7 @@ async fn send(app: &App, user: &str, reply: &Reply) -> Result<(), String> {
         channel: "zalo",
         url: format!("{}/v3.0/oa/message/cs", app.config.api_url),
         headers,
-        body: json!({ "recipient": { "user_id": user }, "message": render(reply) }),
+        body: json!({ "recipient": { "user_id": user }, "message": message }),
         form: false,
     };
     let resp = app.outbound.send(req).await.map_err(|e| e.to_string())?;

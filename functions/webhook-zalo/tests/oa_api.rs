@@ -128,3 +128,19 @@ async fn when_zalo_refuses_with_its_own_error_code_should_leave_the_event_for_th
     );
     assert_eq!(fake.calls.lock().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_retry_of_a_failed_send_should_send_the_same_reply_once() {
+    // The OA API fails every attempt, then recovers.
+    let (api, fake) = fake_zalo(vec![(503, 0), (503, 0), (503, 0)]).await;
+    let app = app(api);
+    let deliver = || handle(&app, event_file("webhook-zalo", "text").unwrap());
+    assert_eq!(deliver().await.status_code, 500, "Zalo must retry");
+    for _ in 0..3 {
+        assert_eq!(deliver().await.status_code, 200);
+    }
+    let calls = fake.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 4, "three failed attempts, then one message");
+    // The message read once: the retry sends the reply recorded for it.
+    assert!(calls.windows(2).all(|w| w[0].1 == w[1].1));
+}

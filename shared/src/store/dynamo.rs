@@ -29,14 +29,14 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes,
-    PutRequest, ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
+    PutRequest, ReturnValue, ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
 };
 use sha2::{Digest, Sha256};
 
 use super::{
-    BusSource, CatalogueSource, ConversationKey, ConversationStore, DossierStore, Event, EventLog,
-    NoticeStore, PlatformToken, ProcedureStore, ProcessedEvents, RateLimiter, Snapshot, StoreError,
-    TokenStore, Written,
+    BusSource, CatalogueSource, Claim, ConversationKey, ConversationStore, DossierStore, Event,
+    EventLog, NoticeStore, PlatformToken, ProcedureStore, ProcessedEvents, RateLimiter, Snapshot,
+    StoreError, TokenStore, Written,
 };
 use crate::bus::Network;
 use crate::catalogue::{Engine, Entry, Procedure, ProcedureCode};
@@ -893,38 +893,158 @@ impl ConversationStore for DynamoStore {
     }
 }
 
-#[async_trait]
-impl ProcessedEvents for DynamoStore {
-    async fn first_seen(
+/// The states of an `EVENT#` record (attribute `state`).
+const CLAIMED: &str = "claimed";
+const REPLYING: &str = "replying";
+const DONE: &str = "done";
+
+impl DynamoStore {
+    /// Updates an existing `EVENT#` record; one that is gone (expired and
+    /// deleted) is left alone rather than made again without its expiry.
+    async fn update_event(
         &self,
         event_id: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<bool, StoreError> {
-        let res = self
+        what: &str,
+        update: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<(), StoreError> {
+        let mut call = self
             .client
-            .put_item()
-            .table_name(&self.tables.state)
-            .item("pk", s(format!("EVENT#{event_id}")))
-            .item("expires_at", n(expires_at))
-            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
-            .expression_attribute_values(":now", n(now))
-            .send()
-            .await;
-        conditional("PutItem", res, |e| {
-            e.is_conditional_check_failed_exception()
-        })
-    }
-
-    async fn forget(&self, event_id: &str) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
+            .update_item()
             .table_name(&self.tables.state)
             .key("pk", s(format!("EVENT#{event_id}")))
+            .update_expression(update)
+            .condition_expression("attribute_exists(pk)");
+        // DynamoDB refuses names an expression does not use.
+        if update.contains("#st") {
+            call = call.expression_attribute_names("#st", "state");
+        }
+        for (k, v) in values {
+            call = call.expression_attribute_values(k, v);
+        }
+        let res = call.send().await;
+        conditional(what, res, |e| e.is_conditional_check_failed_exception()).map(drop)
+    }
+}
+
+#[async_trait]
+impl ProcessedEvents for DynamoStore {
+    async fn claim(&self, event_id: &str, now: i64, expires_at: i64) -> Result<Claim, StoreError> {
+        let pk = format!("EVENT#{event_id}");
+        let lease = now + super::CLAIM_LEASE;
+        // One conditional write decides between concurrent claims; the
+        // record as it was tells what the winner is to do.
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.tables.state)
+            .key("pk", s(pk.clone()))
+            .update_expression(
+                "SET claimed_until = :lease, expires_at = :exp, #st = if_not_exists(#st, :claimed)",
+            )
+            .condition_expression(
+                "attribute_not_exists(pk) OR expires_at <= :now \
+                 OR (#st <> :done AND claimed_until <= :now)",
+            )
+            .expression_attribute_names("#st", "state")
+            .expression_attribute_values(":lease", n(lease))
+            .expression_attribute_values(":exp", n(expires_at))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":claimed", s(CLAIMED))
+            .expression_attribute_values(":done", s(DONE))
+            .return_values(ReturnValue::AllOld)
             .send()
-            .await
-            .map_err(|e| unavailable("DeleteItem", e))?;
-        Ok(())
+            .await;
+        let old = match res {
+            Ok(out) => out.attributes.unwrap_or_default(),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                return Ok(Claim::Skip);
+            }
+            Err(e) => return Err(unavailable("UpdateItem", e)),
+        };
+        let expired = get_n(&old, "expires_at").is_some_and(|at| at <= now);
+        if old.is_empty() {
+            return Ok(Claim::New);
+        }
+        if expired {
+            // An old record the TTL has not deleted yet: start afresh.
+            self.client
+                .update_item()
+                .table_name(&self.tables.state)
+                .key("pk", s(pk))
+                .update_expression("SET #st = :claimed REMOVE parts, sent")
+                .condition_expression("claimed_until = :lease")
+                .expression_attribute_names("#st", "state")
+                .expression_attribute_values(":claimed", s(CLAIMED))
+                .expression_attribute_values(":lease", n(lease))
+                .send()
+                .await
+                .map_err(|e| unavailable("UpdateItem", e))?;
+            return Ok(Claim::New);
+        }
+        if get_s(&old, "state") != Some(REPLYING) {
+            return Ok(Claim::New);
+        }
+        let parts = match old.get("parts").map(AttributeValue::as_l) {
+            Some(Ok(list)) => list
+                .iter()
+                .map(|v| v.as_s().cloned())
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(|_| corrupt("reply", "a part is not a string"))?,
+            _ => return Err(corrupt("reply", "no parts")),
+        };
+        let sent = get_n(&old, "sent")
+            .unwrap_or(0)
+            .clamp(0, parts.len() as i64) as usize;
+        Ok(Claim::Resume { parts, sent })
+    }
+
+    async fn replying(&self, event_id: &str, parts: &[String]) -> Result<(), StoreError> {
+        let list = AttributeValue::L(parts.iter().map(|p| s(p.clone())).collect());
+        self.update_event(
+            event_id,
+            "UpdateItem",
+            "SET #st = :replying, parts = :parts, sent = :zero",
+            vec![
+                (":replying", s(REPLYING)),
+                (":parts", list),
+                (":zero", n(0)),
+            ],
+        )
+        .await
+    }
+
+    async fn sent(&self, event_id: &str, sent: usize) -> Result<(), StoreError> {
+        self.update_event(
+            event_id,
+            "UpdateItem",
+            "SET sent = :sent",
+            vec![(":sent", n(sent))],
+        )
+        .await
+    }
+
+    async fn done(&self, event_id: &str) -> Result<(), StoreError> {
+        self.update_event(
+            event_id,
+            "UpdateItem",
+            "SET #st = :done REMOVE parts, sent",
+            vec![(":done", s(DONE))],
+        )
+        .await
+    }
+
+    async fn release(&self, event_id: &str) -> Result<(), StoreError> {
+        self.update_event(
+            event_id,
+            "UpdateItem",
+            "SET claimed_until = :zero",
+            vec![(":zero", n(0))],
+        )
+        .await
     }
 }
 

@@ -7,9 +7,9 @@ use std::sync::{Mutex, RwLock};
 use async_trait::async_trait;
 
 use super::{
-    BusSource, CatalogueSource, ConversationKey, ConversationStore, DossierStore, Event, EventLog,
-    NoticeStore, OperatorNotifier, PlatformToken, ProcedureStore, ProcessedEvents, RateLimiter,
-    Snapshot, StoreError, TokenStore, Written,
+    BusSource, CLAIM_LEASE, CatalogueSource, Claim, ConversationKey, ConversationStore,
+    DossierStore, Event, EventLog, NoticeStore, OperatorNotifier, PlatformToken, ProcedureStore,
+    ProcessedEvents, RateLimiter, Snapshot, StoreError, TokenStore, Written,
 };
 use crate::bus::Network;
 use crate::catalogue::{Procedure, ProcedureCode};
@@ -104,42 +104,94 @@ impl ConversationStore for MemoryConversations {
     }
 }
 
-/// Processed event ids with their expiry.
+/// Processed events and how far each got.
 #[derive(Debug, Default)]
 pub struct MemoryProcessedEvents {
-    seen: Mutex<HashMap<String, i64>>,
+    seen: Mutex<HashMap<String, Handling>>,
+}
+
+#[derive(Debug, Clone)]
+struct Handling {
+    expires_at: i64,
+    claimed_until: i64,
+    done: bool,
+    /// The reply recorded to send, and how many of its parts went out.
+    parts: Option<Vec<String>>,
+    sent: usize,
 }
 
 impl MemoryProcessedEvents {
-    /// Drops expired ids (TTL deletion is lazy in DynamoDB too).
+    /// Drops expired records (TTL deletion is lazy in DynamoDB too).
     pub fn purge(&self, now: i64) {
         if let Ok(mut seen) = self.seen.lock() {
-            seen.retain(|_, exp| *exp > now);
+            seen.retain(|_, h| h.expires_at > now);
         }
+    }
+
+    fn update(&self, event_id: &str, f: impl FnOnce(&mut Handling)) -> Result<(), StoreError> {
+        if let Some(h) = self.seen.lock().map_err(poisoned)?.get_mut(event_id) {
+            f(h);
+        }
+        Ok(())
     }
 }
 
 #[async_trait]
 impl ProcessedEvents for MemoryProcessedEvents {
-    async fn first_seen(
-        &self,
-        event_id: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<bool, StoreError> {
+    async fn claim(&self, event_id: &str, now: i64, expires_at: i64) -> Result<Claim, StoreError> {
         let mut seen = self.seen.lock().map_err(poisoned)?;
-        match seen.get(event_id) {
-            Some(exp) if *exp > now => Ok(false),
+        let lease = now + CLAIM_LEASE;
+        match seen.get_mut(event_id) {
+            Some(h) if h.expires_at > now => {
+                if h.done || h.claimed_until > now {
+                    return Ok(Claim::Skip);
+                }
+                h.claimed_until = lease;
+                h.expires_at = expires_at;
+                Ok(match &h.parts {
+                    Some(parts) => Claim::Resume {
+                        parts: parts.clone(),
+                        sent: h.sent,
+                    },
+                    None => Claim::New,
+                })
+            }
             _ => {
-                seen.insert(event_id.to_owned(), expires_at);
-                Ok(true)
+                seen.insert(
+                    event_id.to_owned(),
+                    Handling {
+                        expires_at,
+                        claimed_until: lease,
+                        done: false,
+                        parts: None,
+                        sent: 0,
+                    },
+                );
+                Ok(Claim::New)
             }
         }
     }
 
-    async fn forget(&self, event_id: &str) -> Result<(), StoreError> {
-        self.seen.lock().map_err(poisoned)?.remove(event_id);
-        Ok(())
+    async fn replying(&self, event_id: &str, parts: &[String]) -> Result<(), StoreError> {
+        self.update(event_id, |h| {
+            h.parts = Some(parts.to_vec());
+            h.sent = 0;
+        })
+    }
+
+    async fn sent(&self, event_id: &str, sent: usize) -> Result<(), StoreError> {
+        self.update(event_id, |h| h.sent = sent)
+    }
+
+    async fn done(&self, event_id: &str) -> Result<(), StoreError> {
+        self.update(event_id, |h| {
+            h.done = true;
+            h.parts = None;
+        })
+    }
+
+    async fn release(&self, event_id: &str) -> Result<(), StoreError> {
+        self.update(event_id, |h| h.claimed_until = 0)
     }
 }
 

@@ -107,22 +107,49 @@ pub trait ConversationStore: Send + Sync {
     async fn delete(&self, key: &ConversationKey) -> Result<(), StoreError>;
 }
 
-/// Which platform events were already handled, so that a redelivered event
-/// is answered once.
+/// How long a claim on an event keeps other invocations off it: longer
+/// than a webhook function may run (its timeout is 6 s), so that a claim
+/// outlives its holder only when the holder died without releasing it.
+pub const CLAIM_LEASE: i64 = 60;
+
+/// What a webhook is to do with a platform event it received (see
+/// [`ProcessedEvents::claim`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Not handled yet: the caller handles it.
+    New,
+    /// Handled up to its reply, which was not wholly sent: the caller
+    /// sends `parts[sent..]` (the platform's own message bodies, as JSON)
+    /// instead of reading the message again, so that the citizen gets
+    /// each part once and the conversation does not move twice.
+    Resume { parts: Vec<String>, sent: usize },
+    /// Done, or being handled by another invocation: the caller skips it.
+    Skip,
+}
+
+/// The platform events the webhooks received and how far each got: a
+/// redelivered event is answered once, a failed one is handled again on
+/// the platform's retry, and a reply cut short resumes where it stopped.
+/// Every record carries `expires_at` (deleted by the table's TTL).
 #[async_trait]
 pub trait ProcessedEvents: Send + Sync {
-    /// Records `event_id` (kept until `expires_at`); true if it was not yet
-    /// recorded (or its record expired before `now`) — the caller handles
-    /// it — false if it was — the caller skips it. First writer wins.
-    async fn first_seen(
-        &self,
-        event_id: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<bool, StoreError>;
-    /// Forgets `event_id` after its handling failed, so that the platform's
-    /// retry is handled instead of skipped.
-    async fn forget(&self, event_id: &str) -> Result<(), StoreError>;
+    /// Claims `event_id` until `now + CLAIM_LEASE`: [`Claim::New`] when it
+    /// was not recorded (or its record expired before `now`), or when an
+    /// earlier claim lapsed or was released before a reply was recorded;
+    /// [`Claim::Resume`] when a recorded reply was not wholly sent;
+    /// [`Claim::Skip`] when it is done or claimed by someone else. Of
+    /// concurrent claims, one wins.
+    async fn claim(&self, event_id: &str, now: i64, expires_at: i64) -> Result<Claim, StoreError>;
+    /// Records the reply to send, in parts, none sent yet.
+    async fn replying(&self, event_id: &str, parts: &[String]) -> Result<(), StoreError>;
+    /// Records that the first `sent` parts went out.
+    async fn sent(&self, event_id: &str, sent: usize) -> Result<(), StoreError>;
+    /// Marks the event handled: later deliveries are skipped. The reply
+    /// kept for resuming is dropped.
+    async fn done(&self, event_id: &str) -> Result<(), StoreError>;
+    /// Gives the claim up after a failure, so that the platform's retry is
+    /// handled at once (without it, once the lease lapses).
+    async fn release(&self, event_id: &str) -> Result<(), StoreError>;
 }
 
 /// A platform's OAuth tokens (Zalo OA), kept where every function reads
