@@ -240,10 +240,10 @@ async fn processed_events_should_let_the_first_writer_win(h: Harness) {
         p.claim("messenger:m1", NOW, NOW + 1000).await.unwrap(),
         Claim::New
     );
-    // Claimed by a live invocation: a redelivery is skipped.
+    // Claimed by a live invocation: a redelivery is to come back later.
     assert_eq!(
         p.claim("messenger:m1", NOW + 1, NOW + 1001).await.unwrap(),
-        Claim::Skip
+        Claim::Busy
     );
     assert_eq!(
         p.claim("zalo:m1", NOW, NOW + 1000).await.unwrap(),
@@ -255,7 +255,7 @@ async fn processed_events_should_let_the_first_writer_win(h: Harness) {
         p.claim("messenger:m1", NOW + lease + 5, NOW + 2000)
             .await
             .unwrap(),
-        Claim::Skip
+        Claim::Done
     );
     assert_eq!(
         p.claim("messenger:m1", NOW + 1000, NOW + 3000)
@@ -267,7 +267,7 @@ async fn processed_events_should_let_the_first_writer_win(h: Harness) {
         p.claim("messenger:m1", NOW + 1001, NOW + 3001)
             .await
             .unwrap(),
-        Claim::Skip
+        Claim::Busy
     );
 
     // Released after a failure before any reply: the retry handles it anew.
@@ -283,7 +283,7 @@ async fn processed_events_should_let_the_first_writer_win(h: Harness) {
         p.claim("messenger:m1", NOW + 1002 + lease - 1, NOW + 3003)
             .await
             .unwrap(),
-        Claim::Skip
+        Claim::Busy
     );
     assert_eq!(
         p.claim("messenger:m1", NOW + 1002 + lease, NOW + 3004)
@@ -326,7 +326,7 @@ async fn processed_events_should_let_the_first_writer_win(h: Harness) {
         p.claim("messenger:m2", NOW + 20 + 2 * lease, NOW + 1000)
             .await
             .unwrap(),
-        Claim::Skip
+        Claim::Done
     );
     // Expired with a reply kept: a new event under an old id starts afresh.
     assert_eq!(

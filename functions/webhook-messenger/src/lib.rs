@@ -375,9 +375,15 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
         .claim(&id, now, now + PROCESSED_EVENT_TTL)
         .await
     {
-        Ok(Claim::Skip) => {
+        Ok(Claim::Done) => {
             tracing::info!(conversation = %key.log_tag(), "redelivered event skipped");
             return true;
+        }
+        Ok(Claim::Busy) => {
+            // Not ours to release: should its holder fail, this delivery
+            // comes back and is handled then.
+            tracing::info!(conversation = %key.log_tag(), "event being handled by another invocation; left for a later delivery");
+            return false;
         }
         Ok(Claim::Resume { parts, sent }) => {
             tracing::info!(conversation = %key.log_tag(), sent, parts = parts.len(), "resuming a reply cut short");

@@ -187,8 +187,19 @@ async fn concurrent_redeliveries_should_be_answered_once() {
             })
         })
         .collect();
+    let mut busy = 0;
     for t in tasks {
-        assert_eq!(t.await.unwrap(), 200);
+        match t.await.unwrap() {
+            200 => {}
+            // Came while another delivery was being handled: asked back.
+            500 => busy += 1,
+            other => panic!("status {other}"),
+        }
+    }
+    assert!(busy < 3);
+    for _ in 0..busy {
+        let resp = handle(&shared, event_file("webhook-messenger", "text").unwrap()).await;
+        assert_eq!(resp.status_code, 200, "the retry finds it done");
     }
     let (graph, healthy) = fake_graph(vec![]).await;
     handle(

@@ -292,9 +292,15 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
         .claim(&id, now, now + PROCESSED_EVENT_TTL)
         .await
     {
-        Ok(Claim::Skip) => {
+        Ok(Claim::Done) => {
             tracing::info!(conversation = %key.log_tag(), "redelivered event skipped");
             return true;
+        }
+        Ok(Claim::Busy) => {
+            // Not ours to release: should its holder fail, this delivery
+            // comes back and is handled then.
+            tracing::info!(conversation = %key.log_tag(), "event being handled by another invocation; left for a later delivery");
+            return false;
         }
         // The one message of a reply recorded but not sent.
         Ok(Claim::Resume { parts, sent }) => match parts.get(sent) {

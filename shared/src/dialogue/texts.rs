@@ -229,10 +229,13 @@ impl Texts {
     }
 
     /// When a procedure's details could not be fetched.
+    /// The procedure is named (the index in memory has its name), so that
+    /// the citizen knows the question was understood.
     pub fn details_missing(&self, entry: Option<&Entry>) -> Reply {
+        let which = entry.map_or_else(|| "này".to_owned(), |e| format!("“{}”", short_name(e)));
         let mut r = Reply::text(format!(
-            "Xin lỗi Anh/Chị, tôi chưa lấy được chi tiết của thủ tục này. Anh/Chị xem trên Cổng Dịch vụ công \
-             hoặc gọi {}.",
+            "Xin lỗi Anh/Chị, tôi chưa lấy được chi tiết của thủ tục {which}. Anh/Chị xem trên Cổng \
+             Dịch vụ công hoặc gọi {}.",
             self.hotline_line()
         ));
         if let Some(e) = entry {

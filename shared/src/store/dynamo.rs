@@ -102,17 +102,22 @@ pub struct Timeouts {
     pub attempt: Duration,
     pub operation: Duration,
     pub max_attempts: u32,
+    /// The SDK's first retry waits up to this long (jittered, doubling).
+    pub backoff: Duration,
 }
 
 impl Timeouts {
     /// For the webhooks: Zalo wants its 200 within 2 s and Meta within a
     /// few, and a message makes three to five calls; a call gets 250 ms per
     /// attempt (DynamoDB answers in single-digit ms) and 700 ms in all.
+    /// Retries wait up to 25 then 50 ms: the SDK's default (up to 1 s)
+    /// would spend the whole budget on one throttled call.
     pub const WEBHOOK: Self = Self {
         connect: Duration::from_millis(300),
         attempt: Duration::from_millis(250),
         operation: Duration::from_millis(700),
         max_attempts: 3,
+        backoff: Duration::from_millis(25),
     };
     /// For imports and other batch work: patient.
     pub const BATCH: Self = Self {
@@ -120,6 +125,7 @@ impl Timeouts {
         attempt: Duration::from_secs(10),
         operation: Duration::from_secs(60),
         max_attempts: 5,
+        backoff: Duration::from_secs(1),
     };
 }
 
@@ -261,7 +267,11 @@ impl DynamoStore {
             .build();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .timeout_config(timeout)
-            .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts));
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(timeouts.max_attempts)
+                    .with_initial_backoff(timeouts.backoff),
+            );
         if let Some(endpoint) = endpoint {
             loader = loader
                 .endpoint_url(endpoint)
@@ -961,7 +971,23 @@ impl ProcessedEvents for DynamoStore {
                 if e.as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                return Ok(Claim::Skip);
+                // Done, or claimed by someone else: read which.
+                let item = self
+                    .client
+                    .get_item()
+                    .table_name(&self.tables.state)
+                    .key("pk", s(pk))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(|e| unavailable("GetItem", e))?
+                    .item
+                    .unwrap_or_default();
+                return Ok(if get_s(&item, "state") == Some(DONE) {
+                    Claim::Done
+                } else {
+                    Claim::Busy
+                });
             }
             Err(e) => return Err(unavailable("UpdateItem", e)),
         };

@@ -143,8 +143,11 @@ impl ProcessedEvents for MemoryProcessedEvents {
         let lease = now + CLAIM_LEASE;
         match seen.get_mut(event_id) {
             Some(h) if h.expires_at > now => {
-                if h.done || h.claimed_until > now {
-                    return Ok(Claim::Skip);
+                if h.done {
+                    return Ok(Claim::Done);
+                }
+                if h.claimed_until > now {
+                    return Ok(Claim::Busy);
                 }
                 h.claimed_until = lease;
                 h.expires_at = expires_at;

@@ -123,8 +123,13 @@ pub enum Claim {
     /// instead of reading the message again, so that the citizen gets
     /// each part once and the conversation does not move twice.
     Resume { parts: Vec<String>, sent: usize },
-    /// Done, or being handled by another invocation: the caller skips it.
-    Skip,
+    /// Handled: the caller skips it and acknowledges the delivery.
+    Done,
+    /// Being handled by another invocation: the caller leaves it alone and
+    /// asks the platform to deliver it again later (should that invocation
+    /// fail, or die without releasing its claim, a later delivery is
+    /// handled; acknowledging this one would lose the event).
+    Busy,
 }
 
 /// The platform events the webhooks received and how far each got: a
@@ -137,8 +142,8 @@ pub trait ProcessedEvents: Send + Sync {
     /// was not recorded (or its record expired before `now`), or when an
     /// earlier claim lapsed or was released before a reply was recorded;
     /// [`Claim::Resume`] when a recorded reply was not wholly sent;
-    /// [`Claim::Skip`] when it is done or claimed by someone else. Of
-    /// concurrent claims, one wins.
+    /// [`Claim::Done`] when it is done; [`Claim::Busy`] while someone
+    /// else's claim lasts. Of concurrent claims, one wins.
     async fn claim(&self, event_id: &str, now: i64, expires_at: i64) -> Result<Claim, StoreError>;
     /// Records the reply to send, in parts, none sent yet.
     async fn replying(&self, event_id: &str, parts: &[String]) -> Result<(), StoreError>;
