@@ -221,18 +221,23 @@ impl Service {
                 Err(e) => return Err(e),
             }
         };
+        // The conversation is saved: what follows must not fail the
+        // message (a retry would read it again on the saved state). A
+        // failed record is logged for the operators instead.
         for effect in &turn.effects {
-            match effect {
-                Effect::Unanswered { query } => {
+            let (kind, result) = match effect {
+                Effect::Unanswered { query } => (
+                    "unanswered",
                     self.events
                         .record(Event::Unanswered {
                             channel: key.channel,
                             query: query.clone(),
                             at: now,
                         })
-                        .await?
-                }
-                Effect::Feedback { procedure, helpful } => {
+                        .await,
+                ),
+                Effect::Feedback { procedure, helpful } => (
+                    "feedback",
                     self.events
                         .record(Event::Feedback {
                             channel: key.channel,
@@ -240,20 +245,32 @@ impl Service {
                             helpful: *helpful,
                             at: now,
                         })
-                        .await?
-                }
+                        .await,
+                ),
                 Effect::Handover => {
-                    self.events
+                    let recorded = self
+                        .events
                         .record(Event::Handover {
                             channel: key.channel,
                             conversation: key.log_tag(),
                             at: now,
                         })
-                        .await?;
-                    self.notifier.notify(key, now).await?;
+                        .await;
+                    let notified = self.notifier.notify(key, now).await;
+                    ("handover", recorded.and(notified))
                 }
+            };
+            if let Err(e) = result {
+                tracing::error!(conversation = %key.log_tag(), effect = kind, error = %e, "effect of a message not recorded");
             }
         }
+        tracing::info!(
+            conversation = %key.log_tag(),
+            incoming = incoming.kind(),
+            replied = turn.reply.is_some(),
+            effects = turn.effects.len(),
+            "message handled"
+        );
         Ok(turn.reply)
     }
 }

@@ -45,6 +45,19 @@ pub enum Incoming {
     Unsupported(String),
 }
 
+impl Incoming {
+    /// What kind of message it is, for logs (never its content).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Text(_) => "text",
+            Self::Choice(_) => "choice",
+            Self::Location { .. } => "location",
+            Self::Start => "start",
+            Self::Unsupported(_) => "unsupported",
+        }
+    }
+}
+
 /// What is kept between messages. No message text: codes and choices only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {

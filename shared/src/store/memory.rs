@@ -64,6 +64,16 @@ pub struct MemoryConversations {
     states: Mutex<HashMap<String, State>>,
 }
 
+impl MemoryConversations {
+    /// Every stored state with its key, for inspection.
+    pub fn stored(&self) -> Vec<(String, State)> {
+        self.states
+            .lock()
+            .map(|s| s.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+}
+
 #[async_trait]
 impl ConversationStore for MemoryConversations {
     async fn load(&self, key: &ConversationKey, now: i64) -> Result<Option<State>, StoreError> {
@@ -126,6 +136,19 @@ impl MemoryProcessedEvents {
         if let Ok(mut seen) = self.seen.lock() {
             seen.retain(|_, h| h.expires_at > now);
         }
+    }
+
+    /// The replies kept for resuming, for inspection.
+    pub fn kept_replies(&self) -> Vec<String> {
+        self.seen
+            .lock()
+            .map(|s| {
+                s.values()
+                    .filter_map(|h| h.parts.clone())
+                    .flatten()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn update(&self, event_id: &str, f: impl FnOnce(&mut Handling)) -> Result<(), StoreError> {
