@@ -21,8 +21,9 @@ use chatbot::store::memory::{
 };
 use chatbot::store::{
     BusSource, CLAIM_LEASE, CatalogueSource, Channel, Claim, ConversationKey, ConversationStore,
-    DossierStore, Event, EventLog, NoticeStore, PlatformToken, ProcedureStore, ProcessedEvents,
-    RateLimiter, Snapshot, StoreError, TokenStore, Written, within_rate,
+    DossierStore, Event, EventLog, Forgotten, NoticeStore, PlatformToken, ProcedureStore,
+    ProcessedEvents, RateLimiter, Snapshot, StoreError, TokenStore, Written, forget_citizen,
+    within_rate,
 };
 use chatbot_tests::procedures;
 
@@ -368,6 +369,54 @@ async fn processed_events_should_let_the_first_writer_win(h: Harness) {
         first, 1,
         "exactly one of twelve concurrent deliveries is handled"
     );
+}
+
+async fn one_citizen_should_be_forgotten_on_request(h: Harness) {
+    let day = 86_400;
+    let (a, b) = (key("citizen-a"), key("citizen-b"));
+    for k in [&a, &b] {
+        h.conversations
+            .save(k, &state(NOW + 3600, Some("1.001193")), 0, NOW)
+            .await
+            .unwrap();
+    }
+    let handover = |k: &ConversationKey, at: i64| Event::Handover {
+        channel: Channel::Messenger,
+        conversation: k.log_tag(),
+        at,
+    };
+    for e in [
+        handover(&a, NOW - 3600),
+        handover(&a, NOW - 10 * day),
+        handover(&b, NOW - 3600),
+        Event::Unanswered {
+            channel: Channel::Messenger,
+            query: "xyz ***".into(),
+            at: NOW - 3600,
+        },
+    ] {
+        h.events.record(e).await.unwrap();
+    }
+    let done = forget_citizen(h.conversations.as_ref(), h.events.as_ref(), &a, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        done,
+        Forgotten {
+            conversations: 1,
+            events: 2
+        }
+    );
+    assert_eq!(h.conversations.load(&a, NOW).await.unwrap(), None);
+    assert!(h.conversations.load(&b, NOW).await.unwrap().is_some());
+    let left = h.events.list(NOW - 30 * day, NOW + 1).await.unwrap();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.contains(&handover(&b, NOW - 3600)));
+    // Asked twice: nothing more to delete.
+    let again = forget_citizen(h.conversations.as_ref(), h.events.as_ref(), &a, NOW)
+        .await
+        .unwrap();
+    assert_eq!(again, Forgotten::default());
 }
 
 async fn events_should_list_by_time(h: Harness) {
@@ -859,6 +908,7 @@ contract!(
     conversations_should_expire,
     concurrent_saves_should_let_one_writer_win,
     processed_events_should_let_the_first_writer_win,
+    one_citizen_should_be_forgotten_on_request,
     events_should_list_by_time,
     catalogue_should_publish_versions,
     live_dialogue_should_follow_new_versions,

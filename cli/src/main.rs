@@ -31,6 +31,7 @@ mod catalogue_cmd;
 mod chat_cmd;
 mod coldstart_cmd;
 mod files;
+mod forget_cmd;
 mod import_cmd;
 mod search_cmd;
 mod serve;
@@ -113,6 +114,9 @@ enum Command {
     /// Validate a data file and load it into DynamoDB (batch writes,
     /// idempotent re-runs).
     Import(import_cmd::ImportArgs),
+    /// Delete what is kept about one citizen, at their request: the
+    /// conversation state and the events naming the conversation.
+    Forget(forget_cmd::ForgetArgs),
     /// Talk with the chatbot in the terminal (numbers pick the offered
     /// choices; /quit ends).
     Chat {
@@ -215,6 +219,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve::serve(&args)),
         Command::Coldstart(args) => runtime.block_on(coldstart_cmd::coldstart(&args)),
         Command::Import(args) => runtime.block_on(import_cmd::import(&args)),
+        Command::Forget(args) => runtime.block_on(forget_cmd::forget(&args)),
     };
     match result {
         Ok(code) => code,

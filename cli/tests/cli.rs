@@ -562,3 +562,71 @@ fn import_bus_and_notices_should_check_their_files_and_load_dynamodb_idempotentl
         text(&out.stdout)
     );
 }
+
+#[test]
+fn forget_should_delete_one_citizens_data_and_nothing_else() {
+    use chatbot::dialogue::State;
+    use chatbot::store::dynamo::{DynamoStore, Tables, Timeouts};
+    use chatbot::store::{Channel, ConversationKey, ConversationStore, Event, EventLog};
+
+    let Some(endpoint) = chatbot_tests::dynamodb_endpoint("forget") else {
+        return;
+    };
+    let tables = Tables::with_prefix(&chatbot_tests::unique_prefix("forget"));
+    let now = chatbot_adapters::now();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(DynamoStore::connect(
+        Some(&endpoint),
+        tables.clone(),
+        Timeouts::BATCH,
+    ));
+    let asked = ConversationKey::new(Channel::Messenger, "psid-forget-1");
+    let other = ConversationKey::new(Channel::Messenger, "psid-keep-1");
+    rt.block_on(async {
+        store.create_tables().await.unwrap();
+        for k in [&asked, &other] {
+            store.save(k, &State::new(now), 0, now).await.unwrap();
+            store
+                .record(Event::Handover {
+                    channel: Channel::Messenger,
+                    conversation: k.log_tag(),
+                    at: now - 60,
+                })
+                .await
+                .unwrap();
+        }
+    });
+    let forget = || {
+        chatbot_env(
+            &[
+                "forget",
+                "messenger",
+                "psid-forget-1",
+                "--endpoint",
+                &endpoint,
+                "--table",
+                &tables.data,
+            ],
+            &[
+                ("STATE_TABLE", &tables.state),
+                ("EVENTS_TABLE", &tables.events),
+            ],
+        )
+    };
+    let out = forget();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("1 conversation state, 1 event(s)"), "{said}");
+    assert!(
+        !said.contains("psid-forget-1"),
+        "the id is not echoed: {said}"
+    );
+    rt.block_on(async {
+        assert_eq!(store.load(&asked, now).await.unwrap(), None);
+        assert!(store.load(&other, now).await.unwrap().is_some());
+        let left = store.list(now - 3600, now + 1).await.unwrap();
+        assert_eq!(left.len(), 1, "the other citizen's handover stays");
+    });
+    let out = forget();
+    assert!(text(&out.stdout).contains("0 conversation state, 0 event(s)"));
+}

@@ -1132,6 +1132,62 @@ impl EventLog for DynamoStore {
         }
         Ok(out)
     }
+
+    async fn forget_conversation(
+        &self,
+        tag: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<usize, StoreError> {
+        let mut deleted = 0;
+        let mut day = from.div_euclid(86_400) * 86_400;
+        while day < to {
+            let mut start: Option<Item> = None;
+            loop {
+                let res = self
+                    .client
+                    .query()
+                    .table_name(&self.tables.events)
+                    .key_condition_expression("pk = :pk")
+                    .filter_expression("#kind = :handover")
+                    .expression_attribute_names("#kind", "kind")
+                    .expression_attribute_values(":pk", s(day_key(day)))
+                    .expression_attribute_values(":handover", s("handover"))
+                    .set_exclusive_start_key(start.take())
+                    .set_limit(self.page_size)
+                    .send()
+                    .await
+                    .map_err(|e| unavailable("Query", e))?;
+                for item in res.items() {
+                    let json = get_s(item, "event").ok_or_else(|| corrupt("event", "no event"))?;
+                    let event: Event =
+                        serde_json::from_str(json).map_err(|e| corrupt("event", e))?;
+                    let named = matches!(&event, Event::Handover { conversation, .. } if conversation == tag);
+                    if !named || !(from..to).contains(&event.at()) {
+                        continue;
+                    }
+                    let (Some(pk), Some(sk)) = (item.get("pk"), item.get("sk")) else {
+                        return Err(corrupt("event", "no key"));
+                    };
+                    self.client
+                        .delete_item()
+                        .table_name(&self.tables.events)
+                        .key("pk", pk.clone())
+                        .key("sk", sk.clone())
+                        .send()
+                        .await
+                        .map_err(|e| unavailable("DeleteItem", e))?;
+                    deleted += 1;
+                }
+                match res.last_evaluated_key() {
+                    Some(k) if !k.is_empty() => start = Some(k.clone()),
+                    _ => break,
+                }
+            }
+            day += 86_400;
+        }
+        Ok(deleted)
+    }
 }
 
 fn conditional<T, E, R>(

@@ -252,6 +252,21 @@ impl EventLog for MemoryEventLog {
         out.sort_by_key(Event::at);
         Ok(out)
     }
+
+    async fn forget_conversation(
+        &self,
+        tag: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<usize, StoreError> {
+        let mut events = self.events.lock().map_err(poisoned)?;
+        let before = events.len();
+        events.retain(|e| {
+            !(matches!(e, Event::Handover { conversation, .. } if conversation == tag)
+                && (from..to).contains(&e.at()))
+        });
+        Ok(before - events.len())
+    }
 }
 
 /// A catalogue snapshot held in memory; [`MemoryCatalogue::publish`]

@@ -265,6 +265,42 @@ pub trait EventLog: Send + Sync {
     async fn record(&self, event: Event) -> Result<(), StoreError>;
     /// The events with `from <= at < to`, oldest first.
     async fn list(&self, from: i64, to: i64) -> Result<Vec<Event>, StoreError>;
+    /// Deletes the events of `from <= at < to` that name one conversation
+    /// (handovers, by its log tag); how many were deleted.
+    async fn forget_conversation(&self, tag: &str, from: i64, to: i64)
+    -> Result<usize, StoreError>;
+}
+
+/// What [`forget_citizen`] deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Forgotten {
+    /// The conversation state (0 or 1).
+    pub conversations: usize,
+    /// Events naming the conversation (handovers).
+    pub events: usize,
+}
+
+/// Deletes what is kept about one citizen of one channel, on request: the
+/// conversation state, and the events that name the conversation over the
+/// events' whole retention. Other records hold nothing that leads to the
+/// citizen: unanswered questions are masked, feedback names a procedure,
+/// processed-event records hold platform message ids and expire within
+/// 72 h, lookup counters within two minutes.
+pub async fn forget_citizen(
+    conversations: &dyn ConversationStore,
+    events: &dyn EventLog,
+    key: &ConversationKey,
+    now: i64,
+) -> Result<Forgotten, StoreError> {
+    let had = conversations.load(key, now).await?.is_some();
+    conversations.delete(key).await?;
+    let events = events
+        .forget_conversation(&key.log_tag(), now - EVENT_RETENTION, now + 86_400)
+        .await?;
+    Ok(Forgotten {
+        conversations: usize::from(had),
+        events,
+    })
 }
 
 /// The catalogue's search engine, published as one versioned unit: what
