@@ -49,6 +49,44 @@ pub enum OutboundError {
     Refused { channel: &'static str, status: u16 },
 }
 
+impl OutboundError {
+    /// Whether the platform refused the request itself, so that sending it
+    /// again cannot succeed (a malformed message, a citizen who cannot be
+    /// messaged): 400, 404, 422… Rate limits and authorisation failures
+    /// (a token to renew or to fix) are not: they may pass later.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, Self::Refused { status, .. } if !matches!(status, 401 | 403 | 408 | 429))
+    }
+}
+
+/// Why a reply did not reach the citizen, and whether the platform's retry
+/// of the event may still deliver it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Transient (a store or the platform unavailable): ask for the retry.
+    Later(String),
+    /// The platform refused the message: retrying cannot help.
+    Never(String),
+}
+
+impl From<OutboundError> for Failure {
+    fn from(e: OutboundError) -> Self {
+        if e.is_permanent() {
+            Self::Never(e.to_string())
+        } else {
+            Self::Later(e.to_string())
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Later(e) | Self::Never(e) => f.write_str(e),
+        }
+    }
+}
+
 /// Sends outbound calls.
 #[async_trait]
 pub trait Outbound: Send + Sync {
@@ -239,6 +277,27 @@ mod tests {
             assert!(d <= p.max_delay, "{d:?}");
             assert!(d >= p.base_delay / 2, "{d:?}");
         }
+    }
+
+    #[test]
+    fn refusals_are_permanent_unless_they_may_pass() {
+        let refused = |status| OutboundError::Refused {
+            channel: "messenger",
+            status,
+        };
+        assert!(refused(400).is_permanent() && refused(404).is_permanent());
+        assert!(!refused(401).is_permanent() && !refused(403).is_permanent());
+        assert!(!refused(429).is_permanent());
+        let gave_up = OutboundError::GaveUp {
+            channel: "zalo",
+            attempts: 3,
+            last: "timeout".into(),
+        };
+        assert!(!gave_up.is_permanent());
+        assert_eq!(
+            Failure::from(refused(400)),
+            Failure::Never("messenger: refused with status 400".into())
+        );
     }
 
     #[test]

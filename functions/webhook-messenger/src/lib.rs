@@ -16,7 +16,7 @@ use chatbot::service::Service;
 use chatbot::store::{Channel, Claim, ConversationKey, ProcessedEvents};
 use chatbot_adapters::PROCESSED_EVENT_TTL;
 use chatbot_adapters::apigw::{self, BadRequest};
-use chatbot_adapters::outbound::{Outbound, OutboundRequest};
+use chatbot_adapters::outbound::{Failure, Outbound, OutboundRequest};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -394,11 +394,11 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
                 let parts: Vec<String> = render(&reply).iter().map(Value::to_string).collect();
                 match app.processed.replying(&id, &parts).await {
                     Ok(()) => deliver(app, &id, &ev.psid, &parts, 0).await,
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(Failure::Later(e.to_string())),
                 }
             }
             Ok(None) => Ok(()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(Failure::Later(e.to_string())),
         },
         Err(e) => {
             tracing::error!(conversation = %key.log_tag(), error = %e, "cannot record the event");
@@ -406,7 +406,11 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
         }
     };
     match result {
-        Ok(()) => {
+        Ok(()) | Err(Failure::Never(_)) => {
+            if let Err(Failure::Never(e)) = &result {
+                // Meta's retry would be refused the same way.
+                tracing::error!(conversation = %key.log_tag(), error = %e, "reply refused by Meta; not retried");
+            }
             if let Err(e) = app.processed.done(&id).await {
                 // Sent in full: a redelivery after the lease would resend
                 // nothing worse than the last part.
@@ -414,7 +418,7 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
             }
             true
         }
-        Err(e) => {
+        Err(Failure::Later(e)) => {
             tracing::error!(conversation = %key.log_tag(), error = %e, "event not handled; left for Meta's retry");
             // Give the claim up so that Meta's retry is handled at once;
             // failing that, the claim lapses after its lease.
@@ -433,14 +437,14 @@ async fn deliver(
     psid: &str,
     parts: &[String],
     from: usize,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let url = match &app.config.page_token {
         Some(token) => format!("{}/me/messages?access_token={token}", app.config.graph_url),
         None => format!("{}/me/messages", app.config.graph_url),
     };
     for (k, part) in parts.iter().enumerate().skip(from) {
-        let message: Value =
-            serde_json::from_str(part).map_err(|e| format!("stored reply part unreadable: {e}"))?;
+        let message: Value = serde_json::from_str(part)
+            .map_err(|e| Failure::Never(format!("stored reply part unreadable: {e}")))?;
         let req = OutboundRequest {
             channel: "messenger",
             url: url.clone(),
@@ -452,7 +456,7 @@ async fn deliver(
             }),
             form: false,
         };
-        app.outbound.send(req).await.map_err(|e| e.to_string())?;
+        app.outbound.send(req).await?;
         if k + 1 < parts.len()
             && let Err(e) = app.processed.sent(id, k + 1).await
         {

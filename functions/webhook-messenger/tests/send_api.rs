@@ -18,6 +18,8 @@ struct Fake {
     calls: Mutex<Vec<(Option<String>, Value)>>,
     /// The status answered to each call, in order.
     answered: Mutex<Vec<u16>>,
+    /// Milliseconds to wait before answering, per call in order; none after.
+    delays: Mutex<Vec<u64>>,
     /// Status codes to answer, in order; 200 once they run out.
     script: Mutex<Vec<u16>>,
 }
@@ -31,6 +33,11 @@ async fn messages(
         .lock()
         .unwrap()
         .push((q.get("access_token").cloned(), body.0));
+    let delay = {
+        let mut d = f.delays.lock().unwrap();
+        if d.is_empty() { 0 } else { d.remove(0) }
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     let status = {
         let mut s = f.script.lock().unwrap();
         if s.is_empty() { 200 } else { s.remove(0) }
@@ -212,4 +219,84 @@ async fn concurrent_redeliveries_should_be_answered_once() {
         accepted(&healthy),
         "one reply, each message once"
     );
+}
+
+#[tokio::test]
+async fn when_the_send_api_rate_limits_should_back_off_and_deliver_once() {
+    let (graph, fake) = fake_graph(vec![429, 429]).await;
+    let app = app(graph).await;
+    let resp = handle(
+        &app,
+        event_file("webhook-messenger", "get-started").unwrap(),
+    )
+    .await;
+    assert_eq!(resp.status_code, 200);
+    let calls = fake.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 3, "two refusals, then the message");
+    assert!(calls.windows(2).all(|w| w[0].1 == w[1].1));
+    assert_eq!(accepted(&fake).len(), 1);
+}
+
+#[tokio::test]
+async fn when_the_send_api_refuses_the_message_should_not_ask_for_retries() {
+    // 400: the message itself is refused (e.g. the citizen cannot be
+    // messaged); Meta's retries would be refused the same way.
+    let (graph, fake) = fake_graph(vec![400]).await;
+    let app = app(graph).await;
+    let resp = handle(
+        &app,
+        event_file("webhook-messenger", "get-started").unwrap(),
+    )
+    .await;
+    assert_eq!(resp.status_code, 200, "no retry is asked for");
+    assert_eq!(
+        fake.calls.lock().unwrap().len(),
+        1,
+        "not retried by us either"
+    );
+    let resp = handle(
+        &app,
+        event_file("webhook-messenger", "get-started").unwrap(),
+    )
+    .await;
+    assert_eq!(resp.status_code, 200);
+    assert_eq!(
+        fake.calls.lock().unwrap().len(),
+        1,
+        "a redelivery sends nothing"
+    );
+}
+
+#[tokio::test]
+async fn when_the_send_api_hangs_should_give_up_in_bounded_time_and_ask_for_the_retry() {
+    let (graph, fake) = fake_graph(vec![]).await;
+    *fake.delays.lock().unwrap() = vec![5_000; 3];
+    let app = app(graph).await;
+    let policy = RetryPolicy::default();
+    let started = std::time::Instant::now();
+    let resp = handle(
+        &app,
+        event_file("webhook-messenger", "get-started").unwrap(),
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(resp.status_code, 500, "Meta must retry");
+    assert_eq!(
+        fake.calls.lock().unwrap().len(),
+        3,
+        "three attempts, no more"
+    );
+    let bound = policy.timeout * policy.attempts + policy.max_delay * (policy.attempts - 1);
+    assert!(
+        took < bound + std::time::Duration::from_millis(500),
+        "{took:?}"
+    );
+    // The platform's retry, once the API answers again, delivers once.
+    let resp = handle(
+        &app,
+        event_file("webhook-messenger", "get-started").unwrap(),
+    )
+    .await;
+    assert_eq!(resp.status_code, 200);
+    assert_eq!(accepted(&fake).len(), 1);
 }

@@ -16,7 +16,7 @@ use chatbot::service::Service;
 use chatbot::store::{Channel, Claim, ConversationKey, ProcessedEvents};
 use chatbot_adapters::PROCESSED_EVENT_TTL;
 use chatbot_adapters::apigw::{self, BadRequest};
-use chatbot_adapters::outbound::{Outbound, OutboundRequest};
+use chatbot_adapters::outbound::{Failure, Outbound, OutboundRequest};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -319,11 +319,11 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
                     .await
                 {
                     Ok(()) => send(app, &ev.user, &part).await,
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(Failure::Later(e.to_string())),
                 }
             }
             Ok(None) => Ok(()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(Failure::Later(e.to_string())),
         },
         Err(e) => {
             tracing::error!(conversation = %key.log_tag(), error = %e, "cannot record the event");
@@ -331,13 +331,17 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
         }
     };
     match result {
-        Ok(()) => {
+        Ok(()) | Err(Failure::Never(_)) => {
+            if let Err(Failure::Never(e)) = &result {
+                // Zalo's retry would be refused the same way.
+                tracing::error!(conversation = %key.log_tag(), error = %e, "reply refused by Zalo; not retried");
+            }
             if let Err(e) = app.processed.done(&id).await {
                 tracing::warn!(conversation = %key.log_tag(), error = %e, "event handled but not marked done");
             }
             true
         }
-        Err(e) => {
+        Err(Failure::Later(e)) => {
             tracing::error!(conversation = %key.log_tag(), error = %e, "event not handled; left for Zalo's retry");
             if let Err(e) = app.processed.release(&id).await {
                 tracing::warn!(conversation = %key.log_tag(), error = %e, "claim not released; it lapses by itself");
@@ -348,12 +352,15 @@ async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
 }
 
 /// Sends one rendered `message` object (JSON) to the citizen.
-async fn send(app: &App, user: &str, message: &str) -> Result<(), String> {
-    let message: Value =
-        serde_json::from_str(message).map_err(|e| format!("stored reply unreadable: {e}"))?;
+async fn send(app: &App, user: &str, message: &str) -> Result<(), Failure> {
+    let message: Value = serde_json::from_str(message)
+        .map_err(|e| Failure::Never(format!("stored reply unreadable: {e}")))?;
     let mut headers = Vec::new();
     let token = match &app.tokens {
-        Some(tokens) => tokens.access_token((app.clock)()).await?,
+        Some(tokens) => tokens
+            .access_token((app.clock)())
+            .await
+            .map_err(Failure::Later)?,
         None => app.config.access_token.clone(),
     };
     if let Some(token) = token {
@@ -366,11 +373,14 @@ async fn send(app: &App, user: &str, message: &str) -> Result<(), String> {
         body: json!({ "recipient": { "user_id": user }, "message": message }),
         form: false,
     };
-    let resp = app.outbound.send(req).await.map_err(|e| e.to_string())?;
-    // Zalo answers 200 with its own error code; 0 is success.
+    let resp = app.outbound.send(req).await?;
+    // Zalo answers 200 with its own error code; 0 is success. Its codes
+    // do not tell a lasting refusal from a passing one reliably: retried.
     match resp.body.get("error").and_then(Value::as_i64) {
         Some(0) | None => Ok(()),
-        Some(code) => Err(format!("zalo refused the message (error {code})")),
+        Some(code) => Err(Failure::Later(format!(
+            "zalo refused the message (error {code})"
+        ))),
     }
 }
 
