@@ -1097,38 +1097,8 @@ impl EventLog for DynamoStore {
 
     async fn list(&self, from: i64, to: i64) -> Result<Vec<Event>, StoreError> {
         let mut out = Vec::new();
-        if to <= from {
-            return Ok(out);
-        }
-        let mut day = from.div_euclid(86_400) * 86_400;
-        while day < to {
-            let mut start: Option<Item> = None;
-            loop {
-                let res = self
-                    .client
-                    .query()
-                    .table_name(&self.tables.events)
-                    .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                    .expression_attribute_values(":pk", s(day_key(day)))
-                    .expression_attribute_values(":from", s(format!("{from:011}")))
-                    // Every sort key of a second below `to` sorts before
-                    // this bound ("#" < "~").
-                    .expression_attribute_values(":to", s(format!("{:011}~", to - 1)))
-                    .set_exclusive_start_key(start.take())
-                    .set_limit(self.page_size)
-                    .send()
-                    .await
-                    .map_err(|e| unavailable("Query", e))?;
-                for item in res.items() {
-                    let json = get_s(item, "event").ok_or_else(|| corrupt("event", "no event"))?;
-                    out.push(serde_json::from_str(json).map_err(|e| corrupt("event", e))?);
-                }
-                match res.last_evaluated_key() {
-                    Some(k) if !k.is_empty() => start = Some(k.clone()),
-                    _ => break,
-                }
-            }
-            day += 86_400;
+        for item in self.event_items(from, to, None).await? {
+            out.push(stored_event(&item)?);
         }
         Ok(out)
     }
@@ -1140,45 +1110,71 @@ impl EventLog for DynamoStore {
         to: i64,
     ) -> Result<usize, StoreError> {
         let mut deleted = 0;
+        for item in self.event_items(from, to, Some("handover")).await? {
+            let named = matches!(stored_event(&item)?, Event::Handover { conversation, .. } if conversation == tag);
+            if !named {
+                continue;
+            }
+            let (Some(pk), Some(sk)) = (item.get("pk"), item.get("sk")) else {
+                return Err(corrupt("event", "no key"));
+            };
+            self.client
+                .delete_item()
+                .table_name(&self.tables.events)
+                .key("pk", pk.clone())
+                .key("sk", sk.clone())
+                .send()
+                .await
+                .map_err(|e| unavailable("DeleteItem", e))?;
+            deleted += 1;
+        }
+        Ok(deleted)
+    }
+}
+
+/// The event an events-table item holds.
+fn stored_event(item: &Item) -> Result<Event, StoreError> {
+    let json = get_s(item, "event").ok_or_else(|| corrupt("event", "no event"))?;
+    serde_json::from_str(json).map_err(|e| corrupt("event", e))
+}
+
+impl DynamoStore {
+    /// The events table's items with `from <= at < to` (of one kind when
+    /// given), oldest first: one query per day partition, page by page.
+    async fn event_items(
+        &self,
+        from: i64,
+        to: i64,
+        kind: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        if to <= from {
+            return Ok(out);
+        }
         let mut day = from.div_euclid(86_400) * 86_400;
         while day < to {
             let mut start: Option<Item> = None;
             loop {
-                let res = self
+                let mut query = self
                     .client
                     .query()
                     .table_name(&self.tables.events)
-                    .key_condition_expression("pk = :pk")
-                    .filter_expression("#kind = :handover")
-                    .expression_attribute_names("#kind", "kind")
+                    .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
                     .expression_attribute_values(":pk", s(day_key(day)))
-                    .expression_attribute_values(":handover", s("handover"))
+                    .expression_attribute_values(":from", s(format!("{from:011}")))
+                    // Every sort key of a second below `to` sorts before
+                    // this bound ("#" < "~").
+                    .expression_attribute_values(":to", s(format!("{:011}~", to - 1)))
                     .set_exclusive_start_key(start.take())
-                    .set_limit(self.page_size)
-                    .send()
-                    .await
-                    .map_err(|e| unavailable("Query", e))?;
-                for item in res.items() {
-                    let json = get_s(item, "event").ok_or_else(|| corrupt("event", "no event"))?;
-                    let event: Event =
-                        serde_json::from_str(json).map_err(|e| corrupt("event", e))?;
-                    let named = matches!(&event, Event::Handover { conversation, .. } if conversation == tag);
-                    if !named || !(from..to).contains(&event.at()) {
-                        continue;
-                    }
-                    let (Some(pk), Some(sk)) = (item.get("pk"), item.get("sk")) else {
-                        return Err(corrupt("event", "no key"));
-                    };
-                    self.client
-                        .delete_item()
-                        .table_name(&self.tables.events)
-                        .key("pk", pk.clone())
-                        .key("sk", sk.clone())
-                        .send()
-                        .await
-                        .map_err(|e| unavailable("DeleteItem", e))?;
-                    deleted += 1;
+                    .set_limit(self.page_size);
+                if let Some(kind) = kind {
+                    query = query
+                        .filter_expression("#kind = :kind")
+                        .expression_attribute_names("#kind", "kind")
+                        .expression_attribute_values(":kind", s(kind));
                 }
+                let res = query.send().await.map_err(|e| unavailable("Query", e))?;
+                out.extend(res.items().iter().cloned());
                 match res.last_evaluated_key() {
                     Some(k) if !k.is_empty() => start = Some(k.clone()),
                     _ => break,
@@ -1186,7 +1182,7 @@ impl EventLog for DynamoStore {
             }
             day += 86_400;
         }
-        Ok(deleted)
+        Ok(out)
     }
 }
 
