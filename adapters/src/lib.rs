@@ -3,6 +3,8 @@
 //!
 //! - [`apigw`]: reading API Gateway HTTP API (payload v2) requests and
 //!   building responses, bounded and without panics on hostile input;
+//! - [`delivery`]: one platform event handled at most once, its reply
+//!   resumed when cut short;
 //! - [`outbound`]: calls to the platforms' send APIs with timeouts and
 //!   retries, and the local outbox that stands in for them;
 //! - [`routes`]: the one route table (local server, SAM template);
@@ -13,6 +15,7 @@
 //! - [`logging`]: structured logs without citizens' text.
 
 pub mod apigw;
+pub mod delivery;
 pub mod embedded;
 pub mod lambda;
 pub mod logging;

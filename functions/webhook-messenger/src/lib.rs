@@ -13,9 +13,9 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use chatbot::dialogue::Incoming;
 use chatbot::reply::{Block, Reply, shorten, split_text};
 use chatbot::service::Service;
-use chatbot::store::{Channel, Claim, ConversationKey, ProcessedEvents};
-use chatbot_adapters::PROCESSED_EVENT_TTL;
+use chatbot::store::{Channel, ConversationKey, ProcessedEvents};
 use chatbot_adapters::apigw::{self, BadRequest};
+use chatbot_adapters::delivery::{Outgoing, Received, handle_once};
 use chatbot_adapters::outbound::{Failure, Outbound, OutboundRequest};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
@@ -370,101 +370,57 @@ async fn receive(app: &App, req: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpRe
 async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
     let key = ConversationKey::new(Channel::Messenger, ev.psid.clone());
     let id = format!("messenger:{}", ev.id);
-    let result = match app
-        .processed
-        .claim(&id, now, now + PROCESSED_EVENT_TTL)
-        .await
-    {
-        Ok(Claim::Done) => {
-            tracing::info!(conversation = %key.log_tag(), "redelivered event skipped");
-            return true;
-        }
-        Ok(Claim::Busy) => {
-            // Not ours to release: should its holder fail, this delivery
-            // comes back and is handled then.
-            tracing::info!(conversation = %key.log_tag(), "event being handled by another invocation; left for a later delivery");
-            return false;
-        }
-        Ok(Claim::Resume { parts, sent }) => {
-            tracing::info!(conversation = %key.log_tag(), sent, parts = parts.len(), "resuming a reply cut short");
-            deliver(app, &id, &ev.psid, &parts, sent).await
-        }
-        Ok(Claim::New) => match app.service.handle(&key, &ev.incoming, now).await {
-            Ok(Some(reply)) => {
-                let parts: Vec<String> = render(&reply).iter().map(Value::to_string).collect();
-                match app.processed.replying(&id, &parts).await {
-                    Ok(()) => deliver(app, &id, &ev.psid, &parts, 0).await,
-                    Err(e) => Err(Failure::Later(e.to_string())),
-                }
-            }
-            Ok(None) => Ok(()),
-            Err(e) => Err(Failure::Later(e.to_string())),
-        },
-        Err(e) => {
-            tracing::error!(conversation = %key.log_tag(), error = %e, "cannot record the event");
-            return false;
-        }
+    let received = Received {
+        id: &id,
+        key: &key,
+        incoming: &ev.incoming,
+        now,
     };
-    match result {
-        Ok(()) | Err(Failure::Never(_)) => {
-            if let Err(Failure::Never(e)) = &result {
-                // Meta's retry would be refused the same way.
-                tracing::error!(conversation = %key.log_tag(), error = %e, "reply refused by Meta; not retried");
-            }
-            if let Err(e) = app.processed.done(&id).await {
-                // Sent in full: a redelivery after the lease would resend
-                // nothing worse than the last part.
-                tracing::warn!(conversation = %key.log_tag(), error = %e, "event handled but not marked done");
-            }
-            true
-        }
-        Err(Failure::Later(e)) => {
-            tracing::error!(conversation = %key.log_tag(), error = %e, "event not handled; left for Meta's retry");
-            // Give the claim up so that Meta's retry is handled at once;
-            // failing that, the claim lapses after its lease.
-            if let Err(e) = app.processed.release(&id).await {
-                tracing::warn!(conversation = %key.log_tag(), error = %e, "claim not released; it lapses by itself");
-            }
-            false
-        }
-    }
+    let out = SendApi {
+        app,
+        psid: &ev.psid,
+    };
+    handle_once(app.processed.as_ref(), &app.service, received, &out).await
 }
 
-/// Sends `parts[from..]` in order, recording each one sent.
-async fn deliver(
-    app: &App,
-    id: &str,
-    psid: &str,
-    parts: &[String],
-    from: usize,
-) -> Result<(), Failure> {
-    let url = match &app.config.page_token {
-        Some(token) => format!("{}/me/messages?access_token={token}", app.config.graph_url),
-        None => format!("{}/me/messages", app.config.graph_url),
-    };
-    for (k, part) in parts.iter().enumerate().skip(from) {
+/// Replies to one citizen through the Send API.
+struct SendApi<'a> {
+    app: &'a App,
+    psid: &'a str,
+}
+
+#[async_trait::async_trait]
+impl Outgoing for SendApi<'_> {
+    fn platform(&self) -> &'static str {
+        "Meta"
+    }
+
+    fn render(&self, reply: &Reply) -> Vec<String> {
+        render(reply).iter().map(Value::to_string).collect()
+    }
+
+    async fn send(&self, part: &str) -> Result<(), Failure> {
         let message: Value = serde_json::from_str(part)
             .map_err(|e| Failure::Never(format!("stored reply part unreadable: {e}")))?;
+        let config = &self.app.config;
+        let url = match &config.page_token {
+            Some(token) => format!("{}/me/messages?access_token={token}", config.graph_url),
+            None => format!("{}/me/messages", config.graph_url),
+        };
         let req = OutboundRequest {
             channel: "messenger",
-            url: url.clone(),
+            url,
             headers: Vec::new(),
             body: json!({
-                "recipient": { "id": psid },
+                "recipient": { "id": self.psid },
                 "messaging_type": "RESPONSE",
                 "message": message,
             }),
             form: false,
         };
-        app.outbound.send(req).await?;
-        if k + 1 < parts.len()
-            && let Err(e) = app.processed.sent(id, k + 1).await
-        {
-            // Not fatal: should a later part fail, this one is sent again.
-            tracing::warn!(error = %e, "progress of a reply not recorded");
-        }
+        self.app.outbound.send(req).await?;
+        Ok(())
     }
-    Ok(())
 }
 
 /// A phone number in the international form Messenger's call button wants:

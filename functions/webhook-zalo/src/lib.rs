@@ -13,9 +13,9 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use chatbot::dialogue::Incoming;
 use chatbot::reply::{Block, Reply, shorten};
 use chatbot::service::Service;
-use chatbot::store::{Channel, Claim, ConversationKey, ProcessedEvents};
-use chatbot_adapters::PROCESSED_EVENT_TTL;
+use chatbot::store::{Channel, ConversationKey, ProcessedEvents};
 use chatbot_adapters::apigw::{self, BadRequest};
+use chatbot_adapters::delivery::{Outgoing, Received, handle_once};
 use chatbot_adapters::outbound::{Failure, Outbound, OutboundRequest};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -287,100 +287,67 @@ pub async fn handle(app: &App, req: ApiGatewayV2httpRequest) -> ApiGatewayV2http
 async fn handle_event(app: &App, ev: &Event, now: i64) -> bool {
     let key = ConversationKey::new(Channel::Zalo, ev.user.clone());
     let id = format!("zalo:{}", ev.id);
-    let result = match app
-        .processed
-        .claim(&id, now, now + PROCESSED_EVENT_TTL)
-        .await
-    {
-        Ok(Claim::Done) => {
-            tracing::info!(conversation = %key.log_tag(), "redelivered event skipped");
-            return true;
-        }
-        Ok(Claim::Busy) => {
-            // Not ours to release: should its holder fail, this delivery
-            // comes back and is handled then.
-            tracing::info!(conversation = %key.log_tag(), "event being handled by another invocation; left for a later delivery");
-            return false;
-        }
-        // The one message of a reply recorded but not sent.
-        Ok(Claim::Resume { parts, sent }) => match parts.get(sent) {
-            Some(part) => {
-                tracing::info!(conversation = %key.log_tag(), "resuming a reply not sent");
-                send(app, &ev.user, part).await
-            }
-            None => Ok(()),
-        },
-        Ok(Claim::New) => match app.service.handle(&key, &ev.incoming, now).await {
-            Ok(Some(reply)) => {
-                let part = render(&reply).to_string();
-                match app
-                    .processed
-                    .replying(&id, std::slice::from_ref(&part))
-                    .await
-                {
-                    Ok(()) => send(app, &ev.user, &part).await,
-                    Err(e) => Err(Failure::Later(e.to_string())),
-                }
-            }
-            Ok(None) => Ok(()),
-            Err(e) => Err(Failure::Later(e.to_string())),
-        },
-        Err(e) => {
-            tracing::error!(conversation = %key.log_tag(), error = %e, "cannot record the event");
-            return false;
-        }
+    let received = Received {
+        id: &id,
+        key: &key,
+        incoming: &ev.incoming,
+        now,
     };
-    match result {
-        Ok(()) | Err(Failure::Never(_)) => {
-            if let Err(Failure::Never(e)) = &result {
-                // Zalo's retry would be refused the same way.
-                tracing::error!(conversation = %key.log_tag(), error = %e, "reply refused by Zalo; not retried");
-            }
-            if let Err(e) = app.processed.done(&id).await {
-                tracing::warn!(conversation = %key.log_tag(), error = %e, "event handled but not marked done");
-            }
-            true
-        }
-        Err(Failure::Later(e)) => {
-            tracing::error!(conversation = %key.log_tag(), error = %e, "event not handled; left for Zalo's retry");
-            if let Err(e) = app.processed.release(&id).await {
-                tracing::warn!(conversation = %key.log_tag(), error = %e, "claim not released; it lapses by itself");
-            }
-            false
-        }
-    }
+    let out = OaApi {
+        app,
+        user: &ev.user,
+    };
+    handle_once(app.processed.as_ref(), &app.service, received, &out).await
 }
 
-/// Sends one rendered `message` object (JSON) to the citizen.
-async fn send(app: &App, user: &str, message: &str) -> Result<(), Failure> {
-    let message: Value = serde_json::from_str(message)
-        .map_err(|e| Failure::Never(format!("stored reply unreadable: {e}")))?;
-    let mut headers = Vec::new();
-    let token = match &app.tokens {
-        Some(tokens) => tokens
-            .access_token((app.clock)())
-            .await
-            .map_err(Failure::Later)?,
-        None => app.config.access_token.clone(),
-    };
-    if let Some(token) = token {
-        headers.push(("access_token".to_owned(), token));
+/// Replies to one citizen through the OA customer-service API.
+struct OaApi<'a> {
+    app: &'a App,
+    user: &'a str,
+}
+
+#[async_trait::async_trait]
+impl Outgoing for OaApi<'_> {
+    fn platform(&self) -> &'static str {
+        "Zalo"
     }
-    let req = OutboundRequest {
-        channel: "zalo",
-        url: format!("{}/v3.0/oa/message/cs", app.config.api_url),
-        headers,
-        body: json!({ "recipient": { "user_id": user }, "message": message }),
-        form: false,
-    };
-    let resp = app.outbound.send(req).await?;
-    // Zalo answers 200 with its own error code; 0 is success. Its codes
-    // do not tell a lasting refusal from a passing one reliably: retried.
-    match resp.body.get("error").and_then(Value::as_i64) {
-        Some(0) | None => Ok(()),
-        Some(code) => Err(Failure::Later(format!(
-            "zalo refused the message (error {code})"
-        ))),
+
+    /// One combined message per reply.
+    fn render(&self, reply: &Reply) -> Vec<String> {
+        vec![render(reply).to_string()]
+    }
+
+    /// Sends one rendered `message` object (JSON) to the citizen.
+    async fn send(&self, message: &str) -> Result<(), Failure> {
+        let message: Value = serde_json::from_str(message)
+            .map_err(|e| Failure::Never(format!("stored reply unreadable: {e}")))?;
+        let mut headers = Vec::new();
+        let token = match &self.app.tokens {
+            Some(tokens) => tokens
+                .access_token((self.app.clock)())
+                .await
+                .map_err(Failure::Later)?,
+            None => self.app.config.access_token.clone(),
+        };
+        if let Some(token) = token {
+            headers.push(("access_token".to_owned(), token));
+        }
+        let req = OutboundRequest {
+            channel: "zalo",
+            url: format!("{}/v3.0/oa/message/cs", self.app.config.api_url),
+            headers,
+            body: json!({ "recipient": { "user_id": self.user }, "message": message }),
+            form: false,
+        };
+        let resp = self.app.outbound.send(req).await?;
+        // Zalo answers 200 with its own error code; 0 is success. Its codes
+        // do not tell a lasting refusal from a passing one reliably: retried.
+        match resp.body.get("error").and_then(Value::as_i64) {
+            Some(0) | None => Ok(()),
+            Some(code) => Err(Failure::Later(format!(
+                "zalo refused the message (error {code})"
+            ))),
+        }
     }
 }
 

@@ -914,7 +914,6 @@ impl DynamoStore {
     async fn update_event(
         &self,
         event_id: &str,
-        what: &str,
         update: &str,
         values: Vec<(&str, AttributeValue)>,
     ) -> Result<(), StoreError> {
@@ -933,7 +932,10 @@ impl DynamoStore {
             call = call.expression_attribute_values(k, v);
         }
         let res = call.send().await;
-        conditional(what, res, |e| e.is_conditional_check_failed_exception()).map(drop)
+        conditional("UpdateItem", res, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+        .map(drop)
     }
 }
 
@@ -1032,7 +1034,6 @@ impl ProcessedEvents for DynamoStore {
         let list = AttributeValue::L(parts.iter().map(|p| s(p.clone())).collect());
         self.update_event(
             event_id,
-            "UpdateItem",
             "SET #st = :replying, parts = :parts, sent = :zero",
             vec![
                 (":replying", s(REPLYING)),
@@ -1044,19 +1045,13 @@ impl ProcessedEvents for DynamoStore {
     }
 
     async fn sent(&self, event_id: &str, sent: usize) -> Result<(), StoreError> {
-        self.update_event(
-            event_id,
-            "UpdateItem",
-            "SET sent = :sent",
-            vec![(":sent", n(sent))],
-        )
-        .await
+        self.update_event(event_id, "SET sent = :sent", vec![(":sent", n(sent))])
+            .await
     }
 
     async fn done(&self, event_id: &str) -> Result<(), StoreError> {
         self.update_event(
             event_id,
-            "UpdateItem",
             "SET #st = :done REMOVE parts, sent",
             vec![(":done", s(DONE))],
         )
@@ -1064,13 +1059,8 @@ impl ProcessedEvents for DynamoStore {
     }
 
     async fn release(&self, event_id: &str) -> Result<(), StoreError> {
-        self.update_event(
-            event_id,
-            "UpdateItem",
-            "SET claimed_until = :zero",
-            vec![(":zero", n(0))],
-        )
-        .await
+        self.update_event(event_id, "SET claimed_until = :zero", vec![(":zero", n(0))])
+            .await
     }
 }
 
