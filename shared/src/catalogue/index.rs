@@ -148,10 +148,6 @@ impl Postings {
                 .is_some_and(|&e| e as usize == self.all.len())
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &[Posting]> {
-        (0..self.len() as TermId).map(|id| self.of(id))
-    }
-
     pub fn all(&self) -> &[Posting] {
         &self.all
     }
@@ -166,24 +162,20 @@ pub struct Index {
     /// Term id → its key (the inverse of `terms`).
     keys: StrList,
     postings: Postings,
-    /// For terms in many documents, the saturated tf of every document in
-    /// one dense row: adding a row is a vectorised loop, far cheaper than
-    /// scattering a thousand postings. Indexed by term id: the term's row
-    /// in `rows`, or [`SPARSE`].
-    dense: Vec<u32>,
+    /// Per term, what scoring reads of it, packed: a query's terms are
+    /// scattered over tens of thousands of ids, and separate arrays for
+    /// idf, row and postings cost a cache miss each.
+    info: Vec<TermInfo>,
     /// The dense rows, each made from the term's postings when a query
     /// first needs it: a process that starts does not write megabytes of
     /// rows that its first messages do not read.
-    rows: Box<[std::sync::OnceLock<Box<[f32]>>]>,
-    idf: Vec<f32>,
+    rows: Box<[std::sync::OnceLock<Row>]>,
     pub docs: Vec<DocInfo>,
     /// The largest idf: what an unknown word is worth.
     pub max_idf: f32,
     /// (folded unigram, folded unigram) → bigram term, for the pairs that
     /// occur in the catalogue.
     pairs: FxHashMap<(TermId, TermId), TermId>,
-    /// Per document: the summed idf of its name terms.
-    name_weight: Vec<f32>,
     /// Per document, what ranking reads of each candidate, packed: the
     /// candidates of a query are scattered over the catalogue, and three
     /// separate heap lists per document cost three cache misses each.
@@ -191,13 +183,71 @@ pub struct Index {
     /// Every document's name terms, document after document (see
     /// [`DocMeta::names`]).
     name_terms: Vec<TermId>,
+    /// Every document's variant markers, document after document (see
+    /// [`DocMeta::marks`]), and their context terms (see [`Mark::context`]).
+    marks: Vec<Mark>,
+    mark_context: Vec<TermId>,
     /// The typo dictionaries, built when a message first needs them: a
     /// process that starts answers its first messages sooner, and tens of
     /// thousands of strings are only made once typos are looked for.
     typos: std::sync::OnceLock<Typos>,
 }
 
-/// In [`Index::dense`]: the term has no dense row.
+/// What scoring reads of one term.
+#[derive(Debug, Clone, Copy)]
+struct TermInfo {
+    idf: f32,
+    /// For terms in many documents, the saturated tf of every document is
+    /// kept in one dense row: adding a row is a vectorised loop, far
+    /// cheaper than scattering a thousand postings. The term's row in
+    /// [`Index::rows`], or [`SPARSE`].
+    dense: u32,
+    /// Where its postings start in [`Postings::all`], and how many.
+    start: u32,
+    len: u32,
+}
+
+/// A frequent term's saturated tf in every document, in 16-bit steps of
+/// its largest: half the bytes of `f32`, and these rows are most of what
+/// a query reads from memory. A document without the term has 0; one with
+/// it, at least 1.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// What one step is worth.
+    pub step: f32,
+    pub values: Box<[u16]>,
+}
+
+impl Row {
+    fn new(postings: &[Posting], docs: usize) -> Self {
+        let top = postings.iter().map(|p| p.sat).fold(0.0, f32::max);
+        let step = if top > 0.0 {
+            top / f32::from(u16::MAX)
+        } else {
+            1.0
+        };
+        let mut values = vec![0u16; docs].into_boxed_slice();
+        for p in postings {
+            if let Some(v) = values.get_mut(p.doc as usize) {
+                // Rounded, and never 0 for a document that has the term.
+                *v = ((p.sat / step).round() as u16).max(1);
+            }
+        }
+        Row { step, values }
+    }
+}
+
+/// A variant marker of a document's name, as ranking reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Mark {
+    /// Index into the lexicon's variant markers.
+    pub marker: u16,
+    context_len: u16,
+    /// Where its context terms start in [`Index::mark_context`].
+    context: u32,
+}
+
+/// In [`TermInfo::dense`]: the term has no dense row.
 const SPARSE: u32 = u32::MAX;
 
 /// The hash of a term key in [`Index::terms`].
@@ -212,11 +262,15 @@ pub struct DocMeta {
     pub group: u32,
     /// Where the name terms start in the flat list, and how many.
     names: u32,
+    /// Where the variant markers start in the flat list, and how many.
+    marks: u32,
     name_len: u32,
+    /// The summed idf of the name terms: how much naming the whole
+    /// procedure is worth.
+    name_weight: f32,
+    marks_len: u16,
     /// How close to citizens the nearest level is (see [`level_rank`]).
     pub level_rank: u8,
-    /// The name has variant markers ([`DocInfo::variants`]).
-    pub has_variants: bool,
 }
 
 impl DocMeta {
@@ -805,29 +859,51 @@ impl Index {
                 .find(key_hash(s), |&t| keys.get(t as usize) == s)
                 .copied()
         };
-        let idf: Vec<f32> = postings
-            .iter()
-            .map(|list| {
+        // A row costs n/8 vector adds against one scattered add per
+        // posting: worth it from about a tenth of the documents.
+        let mut rows = 0;
+        let info: Vec<TermInfo> = (0..postings.len())
+            .map(|id| {
+                let list = postings.of(id as TermId);
                 let df = list.len() as f32;
-                (1.0 + (n as f32 - df + 0.5) / (df + 0.5)).ln()
+                let dense = if list.len() * DENSE_FROM > n.max(1) {
+                    rows += 1;
+                    rows - 1
+                } else {
+                    SPARSE
+                };
+                TermInfo {
+                    idf: (1.0 + (n as f32 - df + 0.5) / (df + 0.5)).ln(),
+                    dense,
+                    start: postings.starts[id],
+                    len: list.len() as u32,
+                }
             })
             .collect();
-        let name_weight = docs
-            .iter()
-            .map(|d| d.name_terms.iter().map(|&t| idf[t as usize]).sum())
-            .collect();
         let mut name_terms = Vec::with_capacity(docs.iter().map(|d| d.name_terms.len()).sum());
+        let (mut marks, mut mark_context) = (Vec::new(), Vec::new());
         let meta = docs
             .iter()
             .map(|d| {
-                let names = name_terms.len() as u32;
+                let (names, at) = (name_terms.len() as u32, marks.len() as u32);
                 name_terms.extend_from_slice(&d.name_terms);
+                for v in &d.variants {
+                    marks.push(Mark {
+                        marker: v.marker,
+                        context_len: v.context.len() as u16,
+                        context: mark_context.len() as u32,
+                    });
+                    mark_context.extend_from_slice(&v.context);
+                }
                 DocMeta {
                     group: d.group,
                     names,
+                    marks: at,
                     name_len: d.name_terms.len() as u32,
+                    name_weight: d.name_terms.iter().map(|&t| info[t as usize].idf).sum(),
+                    // At most one mark per marker of the lexicon (a `u16`).
+                    marks_len: d.variants.len() as u16,
                     level_rank: level_rank(&d.levels),
-                    has_variants: !d.variants.is_empty(),
                 }
             })
             .collect();
@@ -844,33 +920,19 @@ impl Index {
                 pairs.insert((a, b), id as TermId);
             }
         }
-        // A row costs n/8 vector adds against one scattered add per
-        // posting: worth it from about a tenth of the documents.
-        let mut rows = 0;
-        let dense = postings
-            .iter()
-            .map(|list| {
-                if list.len() * DENSE_FROM > n.max(1) {
-                    rows += 1;
-                    rows - 1
-                } else {
-                    SPARSE
-                }
-            })
-            .collect();
         Index {
             terms,
             keys,
             postings,
-            dense,
+            info,
             rows: (0..rows).map(|_| std::sync::OnceLock::new()).collect(),
-            idf,
             docs,
             max_idf,
             pairs,
-            name_weight,
             meta,
             name_terms,
+            marks,
+            mark_context,
             typos: std::sync::OnceLock::new(),
         }
     }
@@ -909,60 +971,38 @@ impl Index {
     }
 
     pub fn idf(&self, id: TermId) -> f32 {
-        self.idf[id as usize]
+        self.info[id as usize].idf
     }
 
     pub fn postings(&self, id: TermId) -> &[Posting] {
-        self.postings.of(id)
+        let t = &self.info[id as usize];
+        &self.postings.all[t.start as usize..(t.start + t.len) as usize]
     }
 
-    /// Adds `weight` × the saturated tf of term `id` to every document's
-    /// score.
-    pub fn accumulate(&self, id: TermId, weight: f32, scores: &mut [f32]) {
-        match self.dense_row(id) {
-            Some(row) => {
-                for (s, r) in scores.iter_mut().zip(row.iter()) {
-                    *s += weight * r;
-                }
-            }
-            None => {
-                for post in self.postings.of(id) {
-                    if let Some(s) = scores.get_mut(post.doc as usize) {
-                        *s += weight * post.sat;
-                    }
-                }
-            }
-        }
+    /// A term's idf and either its dense row or its postings.
+    pub fn scoring(&self, id: TermId) -> (f32, Result<&Row, &[Posting]>) {
+        let t = &self.info[id as usize];
+        let found = match self.rows.get(t.dense as usize) {
+            Some(slot) => Ok(slot.get_or_init(|| Row::new(self.postings(id), self.docs.len()))),
+            None => Err(&self.postings.all[t.start as usize..(t.start + t.len) as usize]),
+        };
+        (t.idf, found)
     }
 
     /// Whether `doc` has `term` in any field.
     pub fn has(&self, id: TermId, doc: DocId) -> bool {
         let row = self
             .rows
-            .get(self.dense[id as usize] as usize)
+            .get(self.info[id as usize].dense as usize)
             .and_then(|r| r.get());
         match row {
-            // Every posting's saturated tf is positive.
-            Some(row) => row.get(doc as usize).is_some_and(|&sat| sat > 0.0),
+            // A document with the term has 1 at least.
+            Some(row) => row.values.get(doc as usize).is_some_and(|&v| v > 0),
             None => self
-                .postings
-                .of(id)
+                .postings(id)
                 .binary_search_by_key(&doc, |p| p.doc)
                 .is_ok(),
         }
-    }
-
-    /// The dense row of a frequent term (made on first use), `None` for
-    /// the others.
-    pub fn dense_row(&self, id: TermId) -> Option<&[f32]> {
-        let slot = self.rows.get(self.dense[id as usize] as usize)?;
-        Some(slot.get_or_init(|| {
-            let mut row = vec![0f32; self.docs.len()].into_boxed_slice();
-            for p in self.postings.of(id) {
-                row[p.doc as usize] = p.sat;
-            }
-            row
-        }))
     }
 
     /// What ranking reads of a document.
@@ -978,18 +1018,22 @@ impl Index {
     }
 
     /// The variant markers in a document's name.
-    pub fn variants(&self, doc: DocId) -> &[VariantMark] {
-        if self.meta[doc as usize].has_variants {
-            &self.docs[doc as usize].variants
-        } else {
-            &[]
-        }
+    pub fn marks(&self, doc: DocId) -> &[Mark] {
+        let m = &self.meta[doc as usize];
+        let at = m.marks as usize;
+        &self.marks[at..at + m.marks_len as usize]
+    }
+
+    /// For a one-syllable marker: the bigram terms around it in the name.
+    pub fn mark_context(&self, mark: &Mark) -> &[TermId] {
+        let at = mark.context as usize;
+        &self.mark_context[at..at + mark.context_len as usize]
     }
 
     /// The summed idf of a document's name terms: how much naming the
     /// whole procedure is worth.
     pub fn name_weight(&self, doc: DocId) -> f32 {
-        self.name_weight[doc as usize]
+        self.meta[doc as usize].name_weight
     }
 
     /// The toned term of a syllable ([`toned_term`]), when the catalogue
@@ -1147,6 +1191,30 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dense_row_should_keep_every_saturated_tf_within_half_a_step() {
+        let sats = [2.2f32, 1.0, 0.5, 1e-7, 1.999_9, 0.000_03];
+        let postings: Vec<Posting> = sats
+            .iter()
+            .enumerate()
+            .map(|(i, &sat)| Posting {
+                doc: 2 * i as DocId,
+                sat,
+            })
+            .collect();
+        let row = Row::new(&postings, 2 * sats.len() + 1);
+        assert_eq!(row.values.len(), 2 * sats.len() + 1);
+        for p in &postings {
+            let v = row.values[p.doc as usize];
+            // Present, however small, and close to the exact value.
+            assert!(v >= 1);
+            assert!((f32::from(v) * row.step - p.sat).abs() <= row.step, "{p:?}");
+        }
+        // Documents without the term stay at 0.
+        assert!(row.values.iter().skip(1).step_by(2).all(|&v| v == 0));
+        assert_eq!(row.values[0], u16::MAX);
+    }
 
     #[test]
     fn edit_distance_counts_insertions_deletions_substitutions_and_transpositions() {
