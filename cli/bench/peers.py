@@ -257,7 +257,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--queries", required=True, type=Path, help='JSON Lines with a "q" field')
     p.add_argument("--repeat", required=True, type=_count(1), help="timed passes over all queries")
     p.add_argument("--warmup", required=True, type=_count(0), help="untimed passes before them")
+    p.add_argument(
+        "--turns",
+        action="store_true",
+        help="print `ready` after the warm-up, then on reading `go` make one untimed and one "
+        "timed pass and print `done` (engines of one comparison take turns)",
+    )
     return p.parse_args(argv)
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def wait_for_turn() -> None:
+    line = sys.stdin.readline()
+    if not line:
+        raise InputError("standard input closed before the last timed pass")
+    if line.strip() != "go":
+        raise InputError(f"expected `go` on standard input, read {line.strip()!r}")
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -279,13 +298,23 @@ def run(args: argparse.Namespace) -> dict:
         for q in queries:
             search(q)
 
+    if args.turns:
+        say("ready")
     latency_ns = []
     clock = time.perf_counter_ns
     for _ in range(args.repeat):
+        if args.turns:
+            wait_for_turn()
+            # The other engines' turns have pushed this one's data out of
+            # the caches: warm them again, untimed.
+            for q in queries:
+                search(q)
         for q in queries:
             t = clock()
             search(q)
             latency_ns.append(clock() - t)
+        if args.turns:
+            say("done")
 
     return {
         "engine": args.engine,

@@ -246,6 +246,63 @@ fn bench_retrieval_should_run_on_a_tiny_input_and_keep_the_rest_of_the_file() {
 }
 
 #[test]
+fn bench_peer_should_take_its_turns_and_fail_when_they_stop_coming() {
+    let dir = temp_dir("bench-peer-turns");
+    let corpus = dir.join("corpus.jsonl");
+    let entries: Vec<String> = chatbot_tests::procedures()[..20]
+        .iter()
+        .map(|p| serde_json::to_string(&chatbot::catalogue::Entry::from(p)).unwrap())
+        .collect();
+    std::fs::write(&corpus, entries.join("\n") + "\n").unwrap();
+    let queries = dir.join("queries.jsonl");
+    std::fs::write(
+        &queries,
+        "{\"q\": \"đăng ký khai sinh\"}\n{\"q\": \"hộ chiếu\"}\n",
+    )
+    .unwrap();
+    let run = |turns: &str| {
+        chatbot(
+            &[
+                "bench",
+                "peer",
+                "--engine",
+                "ours",
+                "--corpus",
+                corpus.to_str().unwrap(),
+                "--queries",
+                queries.to_str().unwrap(),
+                "--repeat",
+                "2",
+                "--warmup",
+                "0",
+                "--turns",
+            ],
+            Some(turns),
+        )
+    };
+
+    let out = run("go\ngo\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[..3], ["ready", "done", "done"], "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(lines[3]).unwrap();
+    assert_eq!(report["latency_ns"].as_array().unwrap().len(), 2 * 2);
+    assert_eq!(lines.len(), 4, "{stdout}");
+
+    // One turn of two, then standard input closes.
+    let out = run("go\n");
+    assert!(!out.status.success());
+    assert_eq!(text(&out.stdout), "ready\ndone\n");
+    assert!(
+        text(&out.stderr).contains("standard input closed before the last timed pass"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn bench_retrieval_should_refuse_an_unknown_engine_naming_the_valid_ones() {
     let out = chatbot(&["bench", "retrieval", "--engines", "ours,lucene"], None);
     assert!(!out.status.success());

@@ -5,6 +5,14 @@
 //! (one `{"q": …}` a line), then times the build; a first untimed pass gives
 //! the results, `warmup` untimed passes follow, then `repeat` timed passes
 //! time each query call alone. It prints one JSON object ([`PeerReport`]).
+//!
+//! With `--turns`, the engines of one comparison take turns: after the
+//! warm-up the process prints `ready`, then, each time it reads `go` on its
+//! standard input, makes one untimed pass (the other engines' turns have
+//! pushed its data out of the caches) and one timed pass, and prints
+//! `done`. The
+//! comparison runs pass 1 of every engine, then pass 2 of every engine…,
+//! so that a slow minute of a shared machine falls on all of them alike.
 
 use std::hint::black_box;
 use std::io::BufRead;
@@ -59,6 +67,44 @@ pub struct PeerArgs {
     /// Untimed passes before them.
     #[arg(long, default_value_t = 3)]
     warmup: usize,
+    /// Take turns with other engines: wait for `go` on standard input
+    /// before each timed pass (see the module's documentation).
+    #[arg(long)]
+    turns: bool,
+}
+
+/// When the timed passes run: right away, or each on its turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pace {
+    AtOnce,
+    Turns,
+}
+
+impl Pace {
+    /// Waits for the next turn.
+    fn wait(self) -> Result<(), Error> {
+        if self == Pace::AtOnce {
+            return Ok(());
+        }
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        match line.trim() {
+            "go" => Ok(()),
+            "" => Err(fail("standard input closed before the last timed pass")),
+            other => Err(fail(format!(
+                "expected `go` on standard input, read {other:?}"
+            ))),
+        }
+    }
+
+    /// Tells the comparison that the process reached `what` (`ready`,
+    /// `done`).
+    fn say(self, what: &str) -> Result<(), Error> {
+        if self == Pace::Turns {
+            crate::say!("{what}");
+        }
+        Ok(())
+    }
 }
 
 /// Non-blank lines of a file, with their 1-based numbers.
@@ -107,6 +153,7 @@ fn time_passes<R>(
     queries: &[String],
     repeat: usize,
     warmup: usize,
+    pace: Pace,
     mut search: impl FnMut(&str) -> Result<R, Error>,
 ) -> Result<Vec<u64>, Error> {
     for _ in 0..warmup {
@@ -114,8 +161,17 @@ fn time_passes<R>(
             drop(black_box(search(black_box(q.as_str()))?));
         }
     }
+    pace.say("ready")?;
     let mut latency = Vec::with_capacity(queries.len() * repeat);
     for _ in 0..repeat {
+        pace.wait()?;
+        if pace == Pace::Turns {
+            // The other engines' turns have pushed this one's data out of
+            // the processor's caches: warm them again, untimed.
+            for q in queries {
+                drop(black_box(search(black_box(q.as_str()))?));
+            }
+        }
         for q in queries {
             let t = Instant::now();
             let r = black_box(search(black_box(q.as_str())));
@@ -124,6 +180,7 @@ fn time_passes<R>(
             ok?;
             latency.push(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
         }
+        pace.say("done")?;
     }
     Ok(latency)
 }
@@ -137,6 +194,7 @@ pub fn peer(a: &PeerArgs) -> Result<ExitCode, Error> {
     if entries.is_empty() {
         return Err(fail(format!("{}: no entries", a.corpus.display())));
     }
+    let pace = if a.turns { Pace::Turns } else { Pace::AtOnce };
     let report = match a.engine {
         RustEngine::Ours => {
             let t = Instant::now();
@@ -159,7 +217,7 @@ pub fn peer(a: &PeerArgs) -> Result<ExitCode, Error> {
                     }
                 })
                 .collect();
-            let latency_ns = time_passes(&queries, a.repeat, a.warmup, |q| {
+            let latency_ns = time_passes(&queries, a.repeat, a.warmup, pace, |q| {
                 Ok::<_, Error>(engine.search(q))
             })?;
             PeerReport {
@@ -191,7 +249,7 @@ pub fn peer(a: &PeerArgs) -> Result<ExitCode, Error> {
                     })
                 })
                 .collect::<Result<Vec<_>, Error>>()?;
-            let latency_ns = time_passes(&queries, a.repeat, a.warmup, |q| peer.search(q))?;
+            let latency_ns = time_passes(&queries, a.repeat, a.warmup, pace, |q| peer.search(q))?;
             PeerReport {
                 engine: a.engine.name().to_owned(),
                 version: peer.describe(),

@@ -250,40 +250,122 @@ fn python(venv: &Path, peers: &Path) -> Result<PathBuf, Error> {
     Ok(python)
 }
 
-/// Runs one engine's process and reads its report.
-fn run_peer(
-    spec: Spec,
-    mut cmd: Command,
-    corpus: &Path,
-    queries: &Path,
-    a: &RetrievalArgs,
-    n_queries: usize,
-) -> Result<PeerReport, Error> {
-    cmd.arg("--corpus")
-        .arg(corpus)
-        .arg("--queries")
-        .arg(queries)
-        .arg("--repeat")
-        .arg(a.repeat.to_string())
-        .arg("--warmup")
-        .arg(a.warmup.to_string());
-    let what = format!("engine {}", spec.name);
-    let out = run_checked(&what, &mut cmd)?;
-    let report: PeerReport = serde_json::from_slice(&out.stdout).map_err(|e| {
-        fail(format!(
-            "{what}: unreadable report on stdout ({e}); its stderr:\n{}",
-            tail(&out.stderr)
-        ))
-    })?;
-    if report.results.len() != n_queries || report.latency_ns.len() != n_queries * a.repeat {
-        return Err(fail(format!(
-            "{what}: {} results and {} latencies for {n_queries} queries × {} passes",
-            report.results.len(),
-            report.latency_ns.len(),
-            a.repeat
-        )));
+/// One engine's process, taking turns with the others (see
+/// [`super::peer`]): its standard input and output are the turns, its
+/// standard error goes to a file for the error message.
+struct Running {
+    name: &'static str,
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    stderr: PathBuf,
+}
+
+impl Running {
+    fn start(
+        spec: Spec,
+        mut cmd: Command,
+        paths: [&Path; 3],
+        a: &RetrievalArgs,
+    ) -> Result<Self, Error> {
+        let [corpus, queries, stderr] = paths;
+        cmd.arg("--corpus")
+            .arg(corpus)
+            .arg("--queries")
+            .arg(queries)
+            .arg("--repeat")
+            .arg(a.repeat.to_string())
+            .arg("--warmup")
+            .arg(a.warmup.to_string())
+            .arg("--turns");
+        let err = std::fs::File::create(stderr).map_err(|e| with_path(e, stderr))?;
+        let what = format!("engine {}", spec.name);
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(err)
+            .spawn()
+            .map_err(|e| fail(format!("{what}: cannot start {:?}: {e}", cmd.get_program())))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            unreachable!("both piped just above")
+        };
+        Ok(Self {
+            name: spec.name,
+            child,
+            stdin,
+            stdout: std::io::BufReader::new(stdout),
+            stderr: stderr.to_owned(),
+        })
     }
-    Ok(report)
+
+    /// The next line the process prints (a failure when it has ended).
+    fn line(&mut self) -> Result<String, Error> {
+        use std::io::BufRead as _;
+        let mut line = String::new();
+        let n = self.stdout.read_line(&mut line)?;
+        if n == 0 {
+            let status = self.child.wait()?;
+            let err = std::fs::read(&self.stderr).unwrap_or_default();
+            return Err(fail(format!(
+                "engine {} ended early ({status}):\n{}",
+                self.name,
+                tail(&err)
+            )));
+        }
+        Ok(line.trim_end().to_owned())
+    }
+
+    /// Waits for the line `want`.
+    fn expect(&mut self, want: &str) -> Result<(), Error> {
+        let line = self.line()?;
+        if line == want {
+            Ok(())
+        } else {
+            Err(fail(format!(
+                "engine {}: expected `{want}`, read {line:?}",
+                self.name
+            )))
+        }
+    }
+
+    /// Runs one timed pass.
+    fn turn(&mut self) -> Result<(), Error> {
+        self.stdin.write_all(b"go\n")?;
+        self.stdin.flush()?;
+        self.expect("done")
+    }
+
+    /// The report printed after the last pass.
+    fn report(mut self, a: &RetrievalArgs, n_queries: usize) -> Result<PeerReport, Error> {
+        let line = self.line()?;
+        let status = self.child.wait()?;
+        let what = format!("engine {}", self.name);
+        if !status.success() {
+            let err = std::fs::read(&self.stderr).unwrap_or_default();
+            return Err(fail(format!("{what} failed ({status}):\n{}", tail(&err))));
+        }
+        let report: PeerReport = serde_json::from_str(&line)
+            .map_err(|e| fail(format!("{what}: unreadable report on stdout ({e})")))?;
+        if report.results.len() != n_queries || report.latency_ns.len() != n_queries * a.repeat {
+            return Err(fail(format!(
+                "{what}: {} results and {} latencies for {n_queries} queries × {} passes",
+                report.results.len(),
+                report.latency_ns.len(),
+                a.repeat
+            )));
+        }
+        Ok(report)
+    }
+}
+
+impl Drop for Running {
+    /// An engine left behind by a failure is stopped.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 /// Nearest-rank percentile of sorted values (as `chatbot bench engine`).
@@ -704,7 +786,11 @@ fn report(
         "\nEach engine runs in its own process: it reads the corpus, builds its index (build ms), \
          answers every query once untimed (the results scored below), makes {} untimed warm-up \
          pass(es), then {} timed pass(es) over all {n_queries} queries, each query call timed \
-         alone. Peak RSS is the process's high-water mark (MB = 2^20 bytes).\n",
+         alone. The engines take turns pass by pass (pass 1 of each engine, then pass 2 of \
+         each…), so that the shared machine's slow and quick moments fall on all of them alike; \
+         each turn starts with one more untimed pass, the other engines' turns having pushed \
+         the engine's data out of the processor's caches. \
+         Peak RSS is the process's high-water mark (MB = 2^20 bytes).\n",
         a.warmup, a.repeat
     )?;
 
@@ -901,7 +987,10 @@ pub fn retrieval(a: &RetrievalArgs) -> Result<ExitCode, Error> {
 
     let exe = std::env::current_exe()?;
     let mut python_cmd: Option<(PathBuf, PathBuf)> = None;
-    let mut reports = Vec::new();
+    // Every engine is built and warmed up in turn (its build time and
+    // memory its own), then they take turns: pass 1 of each, pass 2 of
+    // each…, so that the machine's slow and quick moments fall on all.
+    let mut running = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
         let cmd = match spec.kind {
             Kind::Rust(engine) => {
@@ -923,23 +1012,35 @@ pub fn retrieval(a: &RetrievalArgs) -> Result<ExitCode, Error> {
             }
         };
         eprint!(
-            "bench: [{}/{}] {:<13} {} queries × {} … ",
+            "bench: [{}/{}] {:<13} build and warm-up … ",
             i + 1,
             specs.len(),
             spec.name,
-            n_queries,
-            a.repeat
         );
-        let report = match run_peer(*spec, cmd, &corpus, &queries, a, n_queries) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("failed");
-                return Err(e);
-            }
-        };
+        let stderr = tmp.0.join(format!("{}.stderr", spec.name));
+        let mut peer = Running::start(*spec, cmd, [&corpus, &queries, &stderr], a)
+            .inspect_err(|_| eprintln!("failed"))?;
+        peer.expect("ready").inspect_err(|_| eprintln!("failed"))?;
+        eprintln!("ready");
+        running.push(peer);
+    }
+    eprint!(
+        "bench: {} queries × {} passes, the engines taking turns … ",
+        n_queries, a.repeat
+    );
+    for _ in 0..a.repeat {
+        for peer in &mut running {
+            peer.turn().inspect_err(|_| eprintln!("failed"))?;
+        }
+    }
+    eprintln!("done");
+    let mut reports = Vec::new();
+    for (spec, peer) in specs.iter().zip(running) {
+        let report = peer.report(a, n_queries)?;
         let l = latency(&report.latency_ns, n_queries, &sets[0].range);
         eprintln!(
-            "build {:.1} ms, p50 {:.1} µs, p99 {:.1} µs, peak {:.1} MB",
+            "bench: {:<13} build {:.1} ms, p50 {:.1} µs, p99 {:.1} µs, peak {:.1} MB",
+            spec.name,
             report.build_ms,
             l.p50,
             l.p99,
