@@ -236,14 +236,23 @@ impl<V> PhraseTable<V> {
     /// Every value whose phrase starts at `query[at]` with the longest
     /// matching length (several targets of one ambiguous abbreviation).
     pub fn all_longest_at(&self, query: &[Token], at: usize) -> Option<(usize, Vec<&V>)> {
-        let (n, _) = self.longest_at(query, at)?;
-        let window = &query[at..at + n];
-        let values = self
-            .candidates(query, at)
-            .filter(|(p, _)| p.len() == n && window.iter().zip(p).all(|(q, p)| self.matches(q, p)))
-            .map(|(_, v)| v)
-            .collect();
-        Some((n, values))
+        // Candidates come longest first: the first that matches has the
+        // length, and those after it of that length are the others.
+        let mut n = 0;
+        let mut values = Vec::new();
+        for (phrase, value) in self.candidates(query, at) {
+            if phrase.len() < n {
+                break;
+            }
+            let Some(window) = query.get(at..at + phrase.len()) else {
+                continue;
+            };
+            if window.iter().zip(phrase).all(|(q, p)| self.matches(q, p)) {
+                n = phrase.len();
+                values.push(value);
+            }
+        }
+        (n > 0).then_some((n, values))
     }
 
     pub fn len(&self) -> usize {
