@@ -298,6 +298,11 @@ impl Running {
         })
     }
 
+    /// The last lines the process wrote on its standard error.
+    fn stderr_tail(&self) -> String {
+        tail(&std::fs::read(&self.stderr).unwrap_or_default())
+    }
+
     /// The next line the process prints (a failure when it has ended).
     fn line(&mut self) -> Result<String, Error> {
         use std::io::BufRead as _;
@@ -305,11 +310,10 @@ impl Running {
         let n = self.stdout.read_line(&mut line)?;
         if n == 0 {
             let status = self.child.wait()?;
-            let err = std::fs::read(&self.stderr).unwrap_or_default();
             return Err(fail(format!(
                 "engine {} ended early ({status}):\n{}",
                 self.name,
-                tail(&err)
+                self.stderr_tail()
             )));
         }
         Ok(line.trim_end().to_owned())
@@ -341,8 +345,10 @@ impl Running {
         let status = self.child.wait()?;
         let what = format!("engine {}", self.name);
         if !status.success() {
-            let err = std::fs::read(&self.stderr).unwrap_or_default();
-            return Err(fail(format!("{what} failed ({status}):\n{}", tail(&err))));
+            return Err(fail(format!(
+                "{what} failed ({status}):\n{}",
+                self.stderr_tail()
+            )));
         }
         let report: PeerReport = serde_json::from_str(&line)
             .map_err(|e| fail(format!("{what}: unreadable report on stdout ({e})")))?;

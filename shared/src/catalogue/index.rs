@@ -237,6 +237,15 @@ impl Row {
     }
 }
 
+/// How a term adds to the documents' scores (see [`Index::scoring`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Scored<'a> {
+    /// A frequent term: a value for every document.
+    Dense(&'a Row),
+    /// The documents that have it, in order.
+    Sparse(&'a [Posting]),
+}
+
 /// A variant marker of a document's name, as ranking reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct Mark {
@@ -980,13 +989,14 @@ impl Index {
     }
 
     /// A term's idf and either its dense row or its postings.
-    pub fn scoring(&self, id: TermId) -> (f32, Result<&Row, &[Posting]>) {
+    pub fn scoring(&self, id: TermId) -> (f32, Scored<'_>) {
         let t = &self.info[id as usize];
-        let found = match self.rows.get(t.dense as usize) {
-            Some(slot) => Ok(slot.get_or_init(|| Row::new(self.postings(id), self.docs.len()))),
-            None => Err(&self.postings.all[t.start as usize..(t.start + t.len) as usize]),
+        let list = &self.postings.all[t.start as usize..(t.start + t.len) as usize];
+        let scored = match self.rows.get(t.dense as usize) {
+            Some(slot) => Scored::Dense(slot.get_or_init(|| Row::new(list, self.docs.len()))),
+            None => Scored::Sparse(list),
         };
-        (t.idf, found)
+        (t.idf, scored)
     }
 
     /// Whether `doc` has `term` in any field.

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::aspect::Aspect;
 
-use super::index::{Closeness, DocId, Index, TermId};
+use super::index::{Closeness, DocId, Index, Scored, TermId};
 use super::model::{Entry, Procedure, ProcedureCode};
 use crate::text::lexicon::Lexicon;
 use crate::text::{Token, normalize, split};
@@ -701,16 +701,16 @@ impl Engine {
         let first = looked
             .iter()
             .fold(0u32, |acc, (_, (_, found))| match found {
-                Ok(row) => acc ^ u32::from(row.values.first().copied().unwrap_or(0)),
-                Err(postings) => acc ^ postings.first().map_or(0, |p| p.doc),
+                Scored::Dense(row) => acc ^ u32::from(row.values.first().copied().unwrap_or(0)),
+                Scored::Sparse(postings) => acc ^ postings.first().map_or(0, |p| p.doc),
             });
         std::hint::black_box(first);
         let mut rows: Vec<(&[u16], f32)> = Vec::with_capacity(terms.len());
         for (w, (idf, found)) in looked {
             let wi = w * idf;
             match found {
-                Ok(row) => rows.push((&row.values, wi * row.step)),
-                Err(postings) => {
+                Scored::Dense(row) => rows.push((&row.values, wi * row.step)),
+                Scored::Sparse(postings) => {
                     add_rows(&rows, scores);
                     rows.clear();
                     for post in postings {
