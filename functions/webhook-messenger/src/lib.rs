@@ -352,9 +352,19 @@ async fn receive(app: &App, req: &ApiGatewayV2httpRequest) -> ApiGatewayV2httpRe
     }
     let now = (app.clock)();
     let mut failed = 0;
+    // A citizen's messages are answered in the order sent: once one of a
+    // sender's events is left for the retry (failed, or being handled by
+    // another invocation), that sender's later events of this delivery
+    // wait for the retry too.
+    let mut held: Vec<String> = Vec::new();
     for ev in events(&json) {
+        if held.contains(&ev.psid) {
+            failed += 1;
+            continue;
+        }
         if !handle_event(app, &ev, now).await {
             failed += 1;
+            held.push(ev.psid.clone());
         }
     }
     if failed > 0 {
