@@ -14,6 +14,8 @@
 //! spelling with the same letters, one with diacritics only the same
 //! diacritics (see [`Token::compatible`]).
 
+use std::sync::OnceLock;
+
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -326,7 +328,11 @@ pub struct Lexicon {
     /// One-word filler ("thì", "là", "ạ"): cues are also looked for with
     /// these left out, so that "ai thì được" reads as "ai được". Sorted
     /// by folded spelling.
-    pub glue: Vec<Token>,
+    glue: Vec<Token>,
+    /// Folded spelling → its range in `glue`, made on first use (cues are
+    /// looked for at every syllable of every query).
+    #[serde(skip)]
+    glue_index: OnceLock<FxHashMap<String, (u32, u32)>>,
     /// [`Sources::digest`] of what this lexicon was parsed from: tells
     /// whether a search engine saved elsewhere used the same lexicon.
     pub source_digest: u64,
@@ -499,12 +505,21 @@ impl Lexicon {
 
     /// Whether `t` is filler (one-word filler, strictly).
     pub fn is_glue(&self, t: &Token) -> bool {
-        let from = self
-            .glue
-            .partition_point(|g| g.folded.as_str() < t.folded.as_str());
-        self.glue[from..]
+        let index = self.glue_index.get_or_init(|| {
+            let mut index: FxHashMap<String, (u32, u32)> = FxHashMap::default();
+            for (i, g) in self.glue.iter().enumerate() {
+                let range = index
+                    .entry(g.folded.clone())
+                    .or_insert((i as u32, i as u32));
+                range.1 = i as u32 + 1;
+            }
+            index
+        });
+        let Some(&(from, to)) = index.get(t.folded.as_str()) else {
+            return false;
+        };
+        self.glue[from as usize..to as usize]
             .iter()
-            .take_while(|g| g.folded == t.folded)
             .any(|g| !t.accented() || g.same_word(t))
     }
 
