@@ -750,13 +750,16 @@ impl Engine {
             }
             let start = b * BLOCK;
             let block = &scores[start..(start + BLOCK).min(scores.len())];
-            cands.extend(
-                block
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| **s >= floor)
-                    .map(|(k, s)| ((start + k) as DocId, *s)),
-            );
+            // Every document is written and the count moves on for those at
+            // the floor only: which pass is anybody's guess, and a branch on
+            // it would often be guessed wrong.
+            let mut n = cands.len();
+            cands.resize(n + block.len(), (0, 0.0));
+            for (k, &s) in block.iter().enumerate() {
+                cands[n] = ((start + k) as DocId, s);
+                n += usize::from(s >= floor);
+            }
+            cands.truncate(n);
         }
         if cands.len() > POOL {
             // Equal scores in document order: the same POOL whatever the
@@ -923,9 +926,9 @@ fn add_rows_with(rows: &[(&[u16], f32)], scores: &mut [f32]) {
 
 /// A query's terms with their weights, for the many lookups of candidates'
 /// name terms: open addressing in a table at most an eighth full, a few
-/// instructions per lookup. (Half full, a lookup met an empty slot or a
-/// term about as often, and the processor's guesses at that branch cost
-/// more than the lookups: searches took about 7 % less time at an eighth.)
+/// instructions per lookup. (Half full, a lookup met an empty slot or
+/// another term about as often, and the processor's wrong guesses at that
+/// branch cost more than the lookups themselves.)
 struct TermWeights {
     slots: Vec<(TermId, f32)>,
     mask: usize,
@@ -971,15 +974,18 @@ impl TermWeights {
     }
 
     /// The weight of `id`, 0 when the query lacks it. The table is mostly
-    /// empty, so the first slot almost always settles it; whether the term
-    /// is there is then a select rather than a branch the processor would
-    /// guess wrong for about every other name term.
+    /// empty, so the first slot almost always settles it, and an empty
+    /// slot holds weight 0: the probe ends on one test (this term, or an
+    /// empty slot) that comes out the same nearly every time, instead of
+    /// a branch on whether the query has the term, which the processor
+    /// would guess wrong for many name terms.
     fn weight(&self, id: TermId) -> f32 {
         let mut i = self.slot(id);
         loop {
             let (k, w) = self.slots[i];
-            if k == id || k == Self::EMPTY {
-                return if k == id { w } else { 0.0 };
+            // `!k` is 0 for EMPTY (all ones) only.
+            if (k ^ id).min(!k) == 0 {
+                return w;
             }
             i = (i + 1) & self.mask;
         }
