@@ -10,9 +10,9 @@
 //! warm-up the process prints `ready`, then, each time it reads `go` on its
 //! standard input, makes one untimed pass (the other engines' turns have
 //! pushed its data out of the caches) and one timed pass, and prints
-//! `done`. The
-//! comparison runs pass 1 of every engine, then pass 2 of every engine…,
-//! so that a slow minute of a shared machine falls on all of them alike.
+//! `done`. The comparison runs pass 1 of every engine, then pass 2 of
+//! every engine…, so that a slow minute of a shared machine falls on all of
+//! them alike.
 
 use std::hint::black_box;
 use std::io::BufRead;

@@ -991,7 +991,7 @@ impl Index {
     /// A term's idf and either its dense row or its postings.
     pub fn scoring(&self, id: TermId) -> (f32, Scored<'_>) {
         let t = &self.info[id as usize];
-        let list = &self.postings.all[t.start as usize..(t.start + t.len) as usize];
+        let list = self.postings(id);
         let scored = match self.rows.get(t.dense as usize) {
             Some(slot) => Scored::Dense(slot.get_or_init(|| Row::new(list, self.docs.len()))),
             None => Scored::Sparse(list),

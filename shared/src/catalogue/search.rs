@@ -698,8 +698,6 @@ impl Engine {
         // processor wait for these cache misses together rather than one
         // list after another.
         let looked: Vec<_> = terms.iter().map(|&(id, w)| (w, ix.scoring(id))).collect();
-        // Each term's idf, kept for the name coverage below.
-        let idfs: Vec<f32> = looked.iter().map(|(_, (idf, _))| *idf).collect();
         let first = looked
             .iter()
             .fold(0u32, |acc, (_, (_, found))| match found {
@@ -708,7 +706,7 @@ impl Engine {
             });
         std::hint::black_box(first);
         let mut rows: Vec<(&[u16], f32)> = Vec::with_capacity(terms.len());
-        for (w, (idf, found)) in looked {
+        for &(w, (idf, found)) in &looked {
             let wi = w * idf;
             match found {
                 Scored::Dense(row) => rows.push((&row.values, wi * row.step)),
@@ -782,9 +780,9 @@ impl Engine {
         let query_terms = TermWeights::new(
             terms
                 .iter()
-                .zip(&idfs)
+                .zip(&looked)
                 .filter(|((_, w), _)| *w >= 0.4)
-                .map(|(&(id, w), &idf)| (id, idf * w.min(1.0))),
+                .map(|(&(id, w), &(_, (idf, _)))| (id, idf * w.min(1.0))),
         );
         let weight_of = |t: TermId| query_terms.get(t);
         // As for the terms above: the candidates' data lies scattered, and
