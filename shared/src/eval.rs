@@ -336,7 +336,7 @@ mod tests {
                 .iter()
                 .map(|c| Hit {
                     code: ProcedureCode::parse(c).unwrap(),
-                    name: String::new(),
+                    name: "".into(),
                     score: 1.0,
                     also: vec![],
                     coverage: 1.0,

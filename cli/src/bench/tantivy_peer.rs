@@ -345,7 +345,7 @@ mod tests {
     fn entry(code: &str, name: &str, field: &str, results: &[&str], agencies: &[&str]) -> Entry {
         Entry {
             code: ProcedureCode::parse(code).expect("test code"),
-            name: name.to_owned(),
+            name: name.into(),
             url: format!("https://dichvucong.gov.vn/{code}"),
             levels: vec![Level::Commune],
             field: field.to_owned(),

@@ -12,10 +12,12 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 
 /// Mã thủ tục on the national portal: a digit, a dot and six digits
-/// (`1.001193`, `2.001583`, `3.000347`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// (`1.001193`, `2.001583`, `3.000347`). Kept as its eight bytes: search
+/// results carry codes by the handful per message, and a copy is then no
+/// allocation.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ProcedureCode(String);
+pub struct ProcedureCode([u8; 8]);
 
 impl ProcedureCode {
     /// Accepts the portal's form, surrounded by whitespace or not.
@@ -26,15 +28,23 @@ impl ProcedureCode {
             && b[0].is_ascii_digit()
             && b[1] == b'.'
             && b[2..].iter().all(u8::is_ascii_digit);
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(Error::InvalidProcedureCode(s.chars().take(32).collect()))
+        match <[u8; 8]>::try_from(b) {
+            Ok(bytes) if ok => Ok(Self(bytes)),
+            _ => Err(Error::InvalidProcedureCode(s.chars().take(32).collect())),
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Digits and a dot only (checked by `parse`, the one way in).
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for ProcedureCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ProcedureCode")
+            .field(&self.as_str())
+            .finish()
     }
 }
 
@@ -54,13 +64,13 @@ impl TryFrom<String> for ProcedureCode {
 
 impl From<ProcedureCode> for String {
     fn from(c: ProcedureCode) -> String {
-        c.0
+        c.as_str().to_owned()
     }
 }
 
 impl fmt::Display for ProcedureCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -311,7 +321,8 @@ pub struct Procedure {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub code: ProcedureCode,
-    pub name: String,
+    /// Shared with the search hits that name this entry.
+    pub name: std::sync::Arc<str>,
     pub url: String,
     pub levels: Vec<Level>,
     pub field: String,
@@ -326,7 +337,7 @@ impl From<&Procedure> for Entry {
     fn from(p: &Procedure) -> Self {
         Self {
             code: p.code.clone(),
-            name: p.name.clone(),
+            name: p.name.as_str().into(),
             url: p.url.clone(),
             levels: p.levels.clone(),
             field: p.field.clone(),
@@ -367,6 +378,31 @@ mod tests {
         assert_eq!(
             ProcedureCode::parse(" 1.001193 ").unwrap().as_str(),
             "1.001193"
+        );
+    }
+
+    #[test]
+    fn a_code_should_print_serialise_and_sort_as_its_text() {
+        let codes: Vec<ProcedureCode> = ["2.001583", "1.001193", "1.013949"]
+            .iter()
+            .map(|c| ProcedureCode::parse(c).unwrap())
+            .collect();
+        let c = &codes[0];
+        assert_eq!(c.to_string(), "2.001583");
+        assert_eq!(format!("{c:?}"), r#"ProcedureCode("2.001583")"#);
+        assert_eq!(serde_json::to_string(c).unwrap(), r#""2.001583""#);
+        assert_eq!(
+            serde_json::from_str::<ProcedureCode>(r#""2.001583""#).unwrap(),
+            *c
+        );
+        assert!(serde_json::from_str::<ProcedureCode>(r#""2.00158""#).is_err());
+        let mut sorted = codes.clone();
+        sorted.sort();
+        let mut texts: Vec<&str> = codes.iter().map(ProcedureCode::as_str).collect();
+        texts.sort();
+        assert_eq!(
+            sorted.iter().map(ProcedureCode::as_str).collect::<Vec<_>>(),
+            texts
         );
     }
 

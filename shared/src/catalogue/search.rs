@@ -131,7 +131,7 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hit {
     pub code: ProcedureCode,
-    pub name: String,
+    pub name: std::sync::Arc<str>,
     pub score: f32,
     /// The same procedure at other levels.
     #[serde(skip_serializing_if = "Vec::is_empty")]

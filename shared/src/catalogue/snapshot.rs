@@ -67,7 +67,7 @@ impl Snapshot {
                     .map_err(|_| bad("entry text"))?;
                 Ok(Entry {
                     code: ProcedureCode::try_from(code).map_err(|e| bad(e.to_string()))?,
-                    name,
+                    name: name.into(),
                     url,
                     levels: e.levels.clone(),
                     field,
@@ -102,10 +102,10 @@ impl Engine {
     pub fn to_snapshot(&self) -> Result<Vec<u8>, Error> {
         let code: Vec<String> = self.entries().iter().map(|e| e.code.to_string()).collect();
         let text = self.entries().iter().zip(&code).flat_map(|(e, code)| {
-            [code, &e.name, &e.url, &e.field]
+            [code.as_str(), &e.name, &e.url, &e.field]
                 .into_iter()
-                .chain(&e.results)
-                .chain(&e.agencies)
+                .chain(e.results.iter().map(String::as_str))
+                .chain(e.agencies.iter().map(String::as_str))
         });
         let snapshot = Snapshot {
             lexicon: self.lexicon().clone(),
