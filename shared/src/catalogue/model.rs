@@ -23,13 +23,14 @@ impl ProcedureCode {
     /// Accepts the portal's form, surrounded by whitespace or not.
     pub fn parse(s: &str) -> Result<Self, Error> {
         let s = s.trim();
-        let b = s.as_bytes();
-        let ok = b.len() == 8
-            && b[0].is_ascii_digit()
-            && b[1] == b'.'
-            && b[2..].iter().all(u8::is_ascii_digit);
-        match <[u8; 8]>::try_from(b) {
-            Ok(bytes) if ok => Ok(Self(bytes)),
+        match <[u8; 8]>::try_from(s.as_bytes()) {
+            Ok(b)
+                if b[0].is_ascii_digit()
+                    && b[1] == b'.'
+                    && b[2..].iter().all(u8::is_ascii_digit) =>
+            {
+                Ok(Self(b))
+            }
             _ => Err(Error::InvalidProcedureCode(s.chars().take(32).collect())),
         }
     }

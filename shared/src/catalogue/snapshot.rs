@@ -100,9 +100,8 @@ impl Engine {
 
     /// The engine as bytes for [`Engine::from_snapshot`].
     pub fn to_snapshot(&self) -> Result<Vec<u8>, Error> {
-        let code: Vec<String> = self.entries().iter().map(|e| e.code.to_string()).collect();
-        let text = self.entries().iter().zip(&code).flat_map(|(e, code)| {
-            [code.as_str(), &e.name, &e.url, &e.field]
+        let text = self.entries().iter().flat_map(|e| {
+            [e.code.as_str(), &e.name, &e.url, &e.field]
                 .into_iter()
                 .chain(e.results.iter().map(String::as_str))
                 .chain(e.agencies.iter().map(String::as_str))
