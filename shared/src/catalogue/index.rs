@@ -16,6 +16,19 @@ const K1: f32 = 1.2;
 /// Terms in more than 1/DENSE_FROM of the documents get a dense row.
 const DENSE_FROM: usize = 10;
 
+/// Bonus weight, relative to the folded syllable, of a name syllable whose
+/// diacritics match too, tone included.
+pub const TONED_BONUS: f32 = 0.15;
+/// Bonus weight of a name syllable whose vowel marks match, tone aside:
+/// "vàng" is not "vắng", whatever the folded letters say.
+pub const SHAPE_BONUS: f32 = 0.3;
+
+/// BM25 inverse document frequency of a term in `df` of `n` documents.
+fn idf(n: usize, df: usize) -> f32 {
+    let (n, df) = (n as f32, df as f32);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
 /// The indexed fields of a procedure, with their weight and length
 /// normalisation. Names carry the meaning; results ("Giấy khai sinh",
 /// "Hộ chiếu") are what citizens often name instead; field and agency
@@ -183,6 +196,9 @@ pub struct Index {
     /// Every document's name terms, document after document (see
     /// [`DocMeta::names`]).
     name_terms: Vec<TermId>,
+    /// One more than the largest name term: the terms any name has are
+    /// below it (the folded syllables, the first terms made).
+    name_vocabulary: usize,
     /// Every document's variant markers, document after document (see
     /// [`DocMeta::marks`]), and their context terms (see [`Mark::context`]).
     marks: Vec<Mark>,
@@ -623,6 +639,28 @@ impl<'a> Syllables<'a> {
     }
 }
 
+/// The postings of a toned term that carries the bonus of its vowel shape:
+/// over the documents with the shape, what the toned term and the shape
+/// term add together, as a saturated tf under the idf of the shape's
+/// document frequency (what [`Index::assemble`] derives for this list), to
+/// be weighted by [`TONED_BONUS`]. The toned documents are among the
+/// shape's, both in document order.
+fn carry_shape(toned: &[Posting], shape: &[Posting], n: usize) -> Vec<Posting> {
+    let (idf_t, idf_s) = (idf(n, toned.len()), idf(n, shape.len()));
+    let scale = 1.0 / (TONED_BONUS * idf_s);
+    let mut toned = toned.iter().peekable();
+    shape
+        .iter()
+        .map(|s| {
+            let t = toned.next_if(|t| t.doc == s.doc).map_or(0.0, |t| t.sat);
+            Posting {
+                doc: s.doc,
+                sat: (TONED_BONUS * idf_t * t + SHAPE_BONUS * idf_s * s.sat) * scale,
+            }
+        })
+        .collect()
+}
+
 /// The key of a tone-aware unigram term.
 pub fn toned_term(t: &Token) -> String {
     let mut s = String::with_capacity(t.toned.len() + 1);
@@ -646,12 +684,24 @@ pub fn shape_term(t: &Token) -> String {
 
 fn write_shape(t: &Token, out: &mut String) {
     out.push('^');
+    write_shape_of(&t.toned, out);
+}
+
+fn write_shape_of(toned: &str, out: &mut String) {
     out.extend(
-        t.toned
+        toned
             .chars()
             .filter(|c| !c.is_ascii_digit())
             .map(|c| if c == 'đ' { 'd' } else { c }),
     );
+}
+
+/// The key of the vowel-shape term of a `toned` spelling.
+pub fn shape_key(toned: &str) -> String {
+    let mut s = String::with_capacity(toned.len() + 1);
+    s.push('^');
+    write_shape_of(toned, &mut s);
+    s
 }
 
 /// The key of a bigram term.
@@ -821,14 +871,28 @@ impl Index {
         for w in &lexicon_words {
             b.id(w);
         }
-        let postings = Postings::from_lists(b.acc.into_iter().map(|acc| {
-            acc.into_iter()
-                .map(|(doc, tf)| Posting {
-                    doc,
-                    sat: tf * (K1 + 1.0) / (tf + K1),
-                })
-                .collect()
-        }));
+        let mut lists: Vec<Vec<Posting>> = b
+            .acc
+            .into_iter()
+            .map(|acc| {
+                acc.into_iter()
+                    .map(|(doc, tf)| Posting {
+                        doc,
+                        sat: tf * (K1 + 1.0) / (tf + K1),
+                    })
+                    .collect()
+            })
+            .collect();
+        // Every toned spelling of the catalogue carries the bonus of its
+        // vowel shape along: a syllable typed with its tone then costs one
+        // term besides its folded one, not two.
+        let mut carried = vec![false; lists.len()];
+        for (&t, &s) in toned.iter().zip(&shaped) {
+            if !std::mem::replace(&mut carried[t as usize], true) {
+                lists[t as usize] = carry_shape(&lists[t as usize], &lists[s as usize], n);
+            }
+        }
+        let postings = Postings::from_lists(lists);
         let mut keys = vec![String::new(); b.terms.len()];
         for (k, id) in b.terms {
             keys[id as usize] = k;
@@ -874,7 +938,6 @@ impl Index {
         let info: Vec<TermInfo> = (0..postings.len())
             .map(|id| {
                 let list = postings.of(id as TermId);
-                let df = list.len() as f32;
                 let dense = if list.len() * DENSE_FROM > n.max(1) {
                     rows += 1;
                     rows - 1
@@ -882,7 +945,7 @@ impl Index {
                     SPARSE
                 };
                 TermInfo {
-                    idf: (1.0 + (n as f32 - df + 0.5) / (df + 0.5)).ln(),
+                    idf: idf(n, list.len()),
                     dense,
                     start: postings.starts[id],
                     len: list.len() as u32,
@@ -916,6 +979,11 @@ impl Index {
                 }
             })
             .collect();
+        let name_vocabulary = name_terms
+            .iter()
+            .map(|&t| t as usize + 1)
+            .max()
+            .unwrap_or(0);
         let max_idf = (1.0 + (n as f32 + 0.5) / 0.5).ln();
         // Bigram keys are two folded syllables joined by one space.
         let mut pairs: FxHashMap<(TermId, TermId), TermId> = FxHashMap::default();
@@ -940,6 +1008,7 @@ impl Index {
             pairs,
             meta,
             name_terms,
+            name_vocabulary,
             marks,
             mark_context,
             typos: std::sync::OnceLock::new(),
@@ -1025,6 +1094,11 @@ impl Index {
         let m = &self.meta[doc as usize];
         let at = m.names as usize;
         &self.name_terms[at..at + m.name_len as usize]
+    }
+
+    /// One more than the largest term id any name has.
+    pub fn name_vocabulary(&self) -> usize {
+        self.name_vocabulary
     }
 
     /// The variant markers in a document's name.
@@ -1201,6 +1275,31 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_toned_term_should_carry_its_shapes_bonus_over_the_shapes_documents() {
+        let post = |doc: DocId, sat: f32| Posting { doc, sat };
+        // Documents 1 and 4 spell the syllable with this tone; 1, 2 and 4
+        // have its vowel shape (2 with another tone).
+        let toned = [post(1, 1.0), post(4, 1.5)];
+        let shape = [post(1, 1.0), post(2, 0.8), post(4, 1.5)];
+        let n = 10;
+        let carried = carry_shape(&toned, &shape, n);
+        let docs: Vec<DocId> = carried.iter().map(|p| p.doc).collect();
+        assert_eq!(docs, [1, 2, 4]);
+        // What scoring adds: the list's own idf (of the shape's document
+        // frequency) times its value, weighted as a toned term.
+        let scored = |p: &Posting| TONED_BONUS * idf(n, shape.len()) * p.sat;
+        let (idf_t, idf_s) = (idf(n, 2), idf(n, 3));
+        let expect = [
+            TONED_BONUS * idf_t * 1.0 + SHAPE_BONUS * idf_s * 1.0,
+            SHAPE_BONUS * idf_s * 0.8,
+            TONED_BONUS * idf_t * 1.5 + SHAPE_BONUS * idf_s * 1.5,
+        ];
+        for (p, e) in carried.iter().zip(expect) {
+            assert!((scored(p) - e).abs() < 1e-5, "{} {e}", scored(p));
+        }
+    }
 
     #[test]
     fn a_dense_row_should_keep_every_saturated_tf_within_half_a_step() {

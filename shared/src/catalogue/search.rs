@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::aspect::Aspect;
 
-use super::index::{Closeness, DocId, Index, Scored, TermId};
+use super::index::{Closeness, DocId, Index, SHAPE_BONUS, Scored, TONED_BONUS, TermId, shape_key};
 use super::model::{Entry, Procedure, ProcedureCode};
 use crate::text::lexicon::Lexicon;
 use crate::text::{Token, normalize, split};
@@ -50,11 +50,6 @@ pub struct Params {
     pub known_typo: f32,
     /// Bigram weight relative to its syllables.
     pub bigram: f32,
-    /// Bonus weight of a syllable whose diacritics match too, tone included.
-    pub toned: f32,
-    /// Bonus weight of a syllable whose vowel marks match (tone aside):
-    /// "vàng" is not "vắng", whatever the folded letters say.
-    pub shaped: f32,
     /// Share of the score that does not depend on how much of the name the
     /// query covers.
     pub name_floor: f32,
@@ -91,8 +86,6 @@ impl Default for Params {
             edit2: 0.5,
             known_typo: 0.6,
             bigram: 1.0,
-            toned: 0.15,
-            shaped: 0.3,
             name_floor: 0.45,
             variant: 0.75,
             central_only: 0.93,
@@ -179,8 +172,10 @@ struct Unit<'a> {
     token: &'a Token,
     /// The term of the folded syllable, when the catalogue knows it.
     id: Option<TermId>,
-    /// For a syllable typed with diacritics: its toned and vowel-shape
-    /// terms, when the catalogue has them.
+    /// For a syllable typed with diacritics: its toned term when the
+    /// catalogue spells it so (it carries the vowel-shape bonus too, see
+    /// [`super::index::TONED_BONUS`]), else its vowel-shape term when the
+    /// catalogue has it (the tone slipped).
     toned: Option<TermId>,
     shaped: Option<TermId>,
     role: Role,
@@ -308,10 +303,21 @@ impl Engine {
     pub fn query_terms(&self, query: &str) -> Vec<(String, f32)> {
         let typed = self.tokens(query);
         let reading = self.read(&typed);
-        self.terms(&reading)
-            .into_iter()
-            .map(|(id, w)| (self.index.key(id).to_owned(), w))
-            .collect()
+        let mut out: Vec<(String, f32)> = Vec::new();
+        let mut put = |key: String, w: f32| match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => *v = v.max(w),
+            None => out.push((key, w)),
+        };
+        for (id, w) in self.terms(&reading) {
+            let key = self.index.key(id);
+            // A toned term carries its vowel shape's bonus: as separate
+            // terms, the shape's weight is its own.
+            if let Some(toned) = key.strip_prefix('~') {
+                put(shape_key(toned), w * SHAPE_BONUS / TONED_BONUS);
+            }
+            put(key.to_owned(), w);
+        }
+        out
     }
 
     /// How the engine read a query, for people tuning it: every syllable
@@ -458,10 +464,12 @@ impl Engine {
     /// One syllable of the query with its terms looked up once.
     fn unit<'a>(&self, token: &'a Token, role: Role, ambiguous: bool) -> Unit<'a> {
         let ix = &self.index;
-        let (toned, shaped) = if token.accented() {
-            (ix.toned_id(token), ix.shape_id(token))
-        } else {
+        let (toned, shaped) = if !token.accented() {
             (None, None)
+        } else if let Some(toned) = ix.toned_id(token) {
+            (Some(toned), None)
+        } else {
+            (None, ix.shape_id(token))
         };
         Unit {
             token,
@@ -594,8 +602,8 @@ impl Engine {
         for u in &r.units {
             let w = self.role_weight(u.role);
             put(u.id, w);
-            put(u.toned, w * p.toned);
-            put(u.shaped, w * p.shaped);
+            put(u.toned, w * TONED_BONUS);
+            put(u.shaped, w * SHAPE_BONUS);
             for &(id, aw) in &u.alts {
                 put(Some(id), aw);
             }
@@ -676,17 +684,23 @@ impl Engine {
     }
 
     fn rank(&self, r: &Reading, terms: &[(TermId, f32)]) -> Vec<Hit> {
-        // One score buffer per thread, reused: a fresh zeroed allocation per
-        // query costs more than the scoring of rare terms.
+        // Buffers per thread, reused: a fresh zeroed allocation per query
+        // costs more than the scoring of rare terms.
         thread_local! {
-            static SCORES: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+            static SCRATCH: std::cell::RefCell<Scratch> = const {
+                std::cell::RefCell::new(Scratch { scores: Vec::new(), name_weights: Vec::new() })
+            };
         }
-        SCORES.with_borrow_mut(|scores| self.rank_with(r, terms, scores))
+        SCRATCH.with_borrow_mut(|scratch| self.rank_with(r, terms, scratch))
     }
 
-    fn rank_with(&self, r: &Reading, terms: &[(TermId, f32)], scores: &mut Vec<f32>) -> Vec<Hit> {
+    fn rank_with(&self, r: &Reading, terms: &[(TermId, f32)], scratch: &mut Scratch) -> Vec<Hit> {
         let ix = &self.index;
         let p = &self.params;
+        let Scratch {
+            scores,
+            name_weights,
+        } = scratch;
         scores.clear();
         scores.resize(ix.len(), 0.0);
         // Terms in id order. Consecutive frequent terms share one pass over
@@ -775,16 +789,21 @@ impl Engine {
             .markers_in(&[&typed, &units], &mut asked_markers);
         // Filler and cue words do not count as naming a procedure; typo
         // candidates count with their (lower) weight. Kept with the idf
-        // (what a name term matched adds to its coverage), so that the
-        // candidates' many name terms need no lookup of their own.
-        let query_terms = TermWeights::new(
+        // (what a name term matched adds to its coverage) in a table by
+        // term id over the name vocabulary, zero elsewhere: the candidates'
+        // many name terms cost one read each.
+        let counted = |w: f32| w >= 0.4;
+        name_weights.resize(ix.name_vocabulary(), 0.0);
+        for (&(id, w), &(_, (idf, _))) in terms.iter().zip(&looked) {
+            if let Some(slot) = name_weights.get_mut(id as usize).filter(|_| counted(w)) {
+                *slot = idf * w.min(1.0);
+            }
+        }
+        let weight_of = |t: TermId| {
             terms
-                .iter()
-                .zip(&looked)
-                .filter(|((_, w), _)| *w >= 0.4)
-                .map(|(&(id, w), &(_, (idf, _)))| (id, idf * w.min(1.0))),
-        );
-        let weight_of = |t: TermId| query_terms.get(t);
+                .binary_search_by_key(&t, |&(id, _)| id)
+                .is_ok_and(|i| counted(terms[i].1))
+        };
         // As for the terms above: the candidates' data lies scattered, and
         // reading a little of each first lets their cache misses overlap.
         let first = cands.iter().fold(0u32, |acc, &(d, _)| {
@@ -798,7 +817,7 @@ impl Engine {
                 let den = ix.name_weight(d);
                 let mut num = 0.0;
                 for &t in ix.name_terms(d) {
-                    num += query_terms.weight(t);
+                    num += name_weights.get(t as usize).copied().unwrap_or(0.0);
                 }
                 let name_cov = if den > 0.0 { num / den } else { 0.0 };
                 let mut s = raw * (p.name_floor + (1.0 - p.name_floor) * name_cov);
@@ -808,7 +827,7 @@ impl Engine {
                     let asked = if context.is_empty() {
                         asked_markers.contains(&mark.marker)
                     } else {
-                        context.iter().any(|&t| weight_of(t).is_some())
+                        context.iter().any(|&t| weight_of(t))
                     };
                     if !asked {
                         s *= p.variant;
@@ -825,6 +844,11 @@ impl Engine {
                 (d, s, name_cov)
             })
             .collect();
+        for &(id, _) in terms {
+            if let Some(slot) = name_weights.get_mut(id as usize) {
+                *slot = 0.0;
+            }
+        }
         finals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         // One hit per group; the representative is the member closest to
         // citizens (xã, then tỉnh) among those scoring nearly as well.
@@ -922,72 +946,14 @@ fn add_rows_with(rows: &[(&[u16], f32)], scores: &mut [f32]) {
     }
 }
 
-/// A query's terms with their weights, for the many lookups of candidates'
-/// name terms: open addressing in a table at most an eighth full, a few
-/// instructions per lookup. (Half full, a lookup met an empty slot or
-/// another term about as often, and the processor's wrong guesses at that
-/// branch cost more than the lookups themselves.)
-struct TermWeights {
-    slots: Vec<(TermId, f32)>,
-    mask: usize,
-}
-
-impl TermWeights {
-    /// No term has this id.
-    const EMPTY: TermId = TermId::MAX;
-
-    /// From distinct terms.
-    fn new(terms: impl Iterator<Item = (TermId, f32)> + Clone) -> Self {
-        let len = (terms.clone().count() * 8).next_power_of_two().max(8);
-        let mut t = TermWeights {
-            slots: vec![(Self::EMPTY, 0.0); len],
-            mask: len - 1,
-        };
-        for (id, w) in terms {
-            let mut i = t.slot(id);
-            while t.slots[i].0 != Self::EMPTY && t.slots[i].0 != id {
-                i = (i + 1) & t.mask;
-            }
-            t.slots[i] = (id, w);
-        }
-        t
-    }
-
-    fn slot(&self, id: TermId) -> usize {
-        (id.wrapping_mul(0x9E37_79B9) >> 8) as usize & self.mask
-    }
-
-    fn get(&self, id: TermId) -> Option<f32> {
-        let mut i = self.slot(id);
-        loop {
-            let (k, w) = self.slots[i];
-            if k == id {
-                return Some(w);
-            }
-            if k == Self::EMPTY {
-                return None;
-            }
-            i = (i + 1) & self.mask;
-        }
-    }
-
-    /// The weight of `id`, 0 when the query lacks it. The table is mostly
-    /// empty, so the first slot almost always settles it, and an empty
-    /// slot holds weight 0: the probe ends on one test (this term, or an
-    /// empty slot) that comes out the same nearly every time, instead of
-    /// a branch on whether the query has the term, which the processor
-    /// would guess wrong for many name terms.
-    fn weight(&self, id: TermId) -> f32 {
-        let mut i = self.slot(id);
-        loop {
-            let (k, w) = self.slots[i];
-            // `!k` is 0 for EMPTY (all ones) only.
-            if (k ^ id).min(!k) == 0 {
-                return w;
-            }
-            i = (i + 1) & self.mask;
-        }
-    }
+/// Buffers [`Engine::rank_with`] reuses from one query to the next.
+struct Scratch {
+    /// A score per document.
+    scores: Vec<f32>,
+    /// What a name term the query has adds to a name's coverage, by term id
+    /// over the name vocabulary ([`Index::name_vocabulary`]); all zero
+    /// between queries.
+    name_weights: Vec<f32>,
 }
 
 /// Documents per block of the candidate scan.
@@ -1149,6 +1115,16 @@ mod tests {
         let weight = |k: &str| terms.iter().find(|(t, _)| t == k).map(|(_, w)| *w);
         // Filler is searched with less weight than the content.
         assert!(weight("hoi").unwrap_or(0.0) < weight("sinh").unwrap());
+        // A syllable typed with its tone is one toned term in the engine,
+        // carrying its vowel shape's bonus; other engines get both terms
+        // with their own weights.
+        let terms = e.query_terms("đăng ký khai sinh");
+        let weight = |k: &str| terms.iter().find(|(t, _)| t == k).map(|(_, w)| *w);
+        assert_eq!(weight("~ki2"), Some(TONED_BONUS), "{terms:?}");
+        assert_eq!(weight("^ki"), Some(SHAPE_BONUS), "{terms:?}");
+        assert_eq!(weight("~đăng"), Some(TONED_BONUS), "{terms:?}");
+        assert_eq!(weight("^dăng"), Some(SHAPE_BONUS), "{terms:?}");
+        assert_eq!(weight("~sinh"), None, "no diacritics, no bonus");
     }
 
     #[test]
@@ -1253,21 +1229,6 @@ mod tests {
             add_rows_with(&rows, &mut portable);
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             prop_assert_eq!(bits(&fast), bits(&portable));
-        }
-
-        #[test]
-        fn term_weights_should_find_exactly_their_terms(
-            ids in prop::collection::btree_set(0u32..5000, 0..80),
-            probes in prop::collection::vec(0u32..5000, 0..50),
-        ) {
-            let weight = |id: u32| id as f32 / 7.0;
-            let t = TermWeights::new(ids.iter().map(|&id| (id, weight(id))));
-            for &id in &ids {
-                prop_assert_eq!(t.get(id), Some(weight(id)));
-            }
-            for id in probes {
-                prop_assert_eq!(t.get(id), ids.contains(&id).then(|| weight(id)));
-            }
         }
 
         #[test]

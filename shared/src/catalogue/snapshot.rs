@@ -13,8 +13,9 @@ use super::search::Engine;
 use crate::Error;
 use crate::text::lexicon::Lexicon;
 
-/// Changes whenever the layout below changes.
-const MAGIC: &[u8; 8] = b"TTHCIX03";
+/// Changes whenever the layout below, or the meaning of what it holds,
+/// changes (04: toned terms carry their vowel shape's bonus).
+const MAGIC: &[u8; 8] = b"TTHCIX04";
 
 /// What an entry has besides its text: its levels and how many results
 /// and agencies it lists.
