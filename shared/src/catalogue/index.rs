@@ -262,6 +262,17 @@ pub enum Scored<'a> {
     Sparse(&'a [Posting]),
 }
 
+impl Scored<'_> {
+    /// Whether `doc` has the term in any field.
+    pub fn has(&self, doc: DocId) -> bool {
+        match self {
+            // A document with the term has 1 at least.
+            Scored::Dense(row) => row.values.get(doc as usize).is_some_and(|&v| v > 0),
+            Scored::Sparse(list) => list.binary_search_by_key(&doc, |p| p.doc).is_ok(),
+        }
+    }
+}
+
 /// A variant marker of a document's name, as ranking reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct Mark {
@@ -1066,22 +1077,6 @@ impl Index {
             None => Scored::Sparse(list),
         };
         (t.idf, scored)
-    }
-
-    /// Whether `doc` has `term` in any field.
-    pub fn has(&self, id: TermId, doc: DocId) -> bool {
-        let row = self
-            .rows
-            .get(self.info[id as usize].dense as usize)
-            .and_then(|r| r.get());
-        match row {
-            // A document with the term has 1 at least.
-            Some(row) => row.values.get(doc as usize).is_some_and(|&v| v > 0),
-            None => self
-                .postings(id)
-                .binary_search_by_key(&doc, |p| p.doc)
-                .is_ok(),
-        }
     }
 
     /// What ranking reads of a document.

@@ -647,38 +647,43 @@ impl Engine {
     /// Content syllables of the reading with their alternatives: what
     /// coverage is measured on. Per syllable: its weight (the largest idf
     /// of its spellings; an unknown word is as telling as the rarest word)
-    /// and its known spellings with their weights.
-    fn coverage_units(&self, r: &Reading) -> Vec<(f32, Vec<(TermId, f32)>)> {
+    /// and its known spellings, each with what matching it is worth (idf
+    /// times weight) and where a document's having it is read.
+    fn coverage_units(&self, r: &Reading) -> CoverageUnits<'_> {
         let ix = &self.index;
-        r.units
-            .iter()
-            .filter(|u| u.role == Role::Content)
-            .map(|u| {
-                let ids: Vec<(TermId, f32)> =
-                    u.id.map(|id| (id, 1.0f32))
-                        .into_iter()
-                        .chain(u.alts.iter().copied())
-                        .collect();
-                let weight = ids.iter().map(|&(id, _)| ix.idf(id)).fold(0.0, f32::max);
-                (if weight == 0.0 { ix.max_idf } else { weight }, ids)
-            })
-            .collect()
+        let mut c = CoverageUnits {
+            units: Vec::with_capacity(r.units.len()),
+            spellings: Vec::with_capacity(2 * r.units.len()),
+        };
+        for u in r.units.iter().filter(|u| u.role == Role::Content) {
+            let ids = u.id.map(|id| (id, 1.0f32)).into_iter();
+            let mut weight: f32 = 0.0;
+            for (id, w) in ids.chain(u.alts.iter().copied()) {
+                let (idf, scored) = ix.scoring(id);
+                weight = weight.max(idf);
+                c.spellings.push((idf * w, scored));
+            }
+            let weight = if weight == 0.0 { ix.max_idf } else { weight };
+            c.units.push((weight, c.spellings.len()));
+        }
+        c
     }
 
     /// The share of the query's content a document has.
-    fn coverage(&self, units: &[(f32, Vec<(TermId, f32)>)], doc: DocId) -> f32 {
-        let ix = &self.index;
+    fn coverage(&self, c: &CoverageUnits, doc: DocId) -> f32 {
         let mut total = 0.0;
         let mut hit = 0.0;
-        for (weight, ids) in units {
+        let mut from = 0;
+        for &(weight, to) in &c.units {
             let mut matched: f32 = 0.0;
-            for &(id, w) in ids {
-                if ix.has(id, doc) {
-                    matched = matched.max(ix.idf(id) * w);
+            for (worth, scored) in &c.spellings[from..to] {
+                if scored.has(doc) {
+                    matched = matched.max(*worth);
                 }
             }
+            from = to;
             total += weight;
-            hit += matched.min(*weight);
+            hit += matched.min(weight);
         }
         if total == 0.0 { 0.0 } else { hit / total }
     }
@@ -849,7 +854,8 @@ impl Engine {
                 *slot = 0.0;
             }
         }
-        finals.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Documents are distinct: no two entries compare equal.
+        finals.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         // One hit per group; the representative is the member closest to
         // citizens (xã, then tỉnh) among those scoring nearly as well.
         let mut hits: Vec<Hit> = Vec::new();
@@ -944,6 +950,14 @@ fn add_rows_with(rows: &[(&[u16], f32)], scores: &mut [f32]) {
             _ => unreachable!("chunks of one to four"),
         }
     }
+}
+
+/// The content syllables of a reading as coverage reads them (see
+/// [`Engine::coverage_units`]): per syllable its weight and where its
+/// spellings end in `spellings`.
+struct CoverageUnits<'a> {
+    units: Vec<(f32, usize)>,
+    spellings: Vec<(f32, Scored<'a>)>,
 }
 
 /// Buffers [`Engine::rank_with`] reuses from one query to the next.
