@@ -80,3 +80,18 @@ const FLOOR_OOS: f64 = 0.90;
 const FLOOR_ASPECT: f64 = 0.95;
 const FLOOR_SLICE_TOP1: f64 = 0.75;
 const MAX_WRONG_SHARE: f64 = 0.03;
+
+#[test]
+fn a_childs_age_should_lead_to_the_procedure_for_its_age_group() {
+    // "Làm căn cước" alone reads as the adults' card (what most people
+    // asking want); an age the citizen gives settles it.
+    for (q, expect) in [
+        ("con tôi 10 tuổi muốn làm thẻ căn cước thì làm thế nào", "1.014062"),
+        ("lam can cuoc cho chau 8 tuoi", "1.014062"),
+        ("em 15 tuổi làm căn cước lần đầu", "1.014061"),
+    ] {
+        let found = engine().search(q);
+        let top = found.hits.first().map(|h| h.code.to_string());
+        assert_eq!(top.as_deref(), Some(expect), "{q}: {:?}", found.hits);
+    }
+}

@@ -1,6 +1,7 @@
 //! Administrative procedures: the model, the converter from the national
 //! portal's records, the search index and the ranking on top of it.
 
+pub mod ages;
 pub mod answer;
 pub mod aspect;
 pub mod convert;

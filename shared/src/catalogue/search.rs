@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::ages::{self, AgeGroup};
 use super::aspect::Aspect;
 
 use super::index::{Closeness, DocId, Index, SHAPE_BONUS, Scored, TONED_BONUS, TermId, shape_key};
@@ -57,6 +58,10 @@ pub struct Params {
     pub variant: f32,
     /// Factor for procedures carried out only at central level.
     pub central_only: f32,
+    /// Factor for a procedure named for an age group ("dưới 14 tuổi") that
+    /// excludes the age the query gives ("con tôi 10 tuổi" is not "từ đủ
+    /// 14 tuổi trở lên"): it does not apply to that person at all.
+    pub other_age: f32,
     /// How much the fit of a hit owes to how much of its name the query
     /// matches (the rest: how much of the query the hit matches). Citizens
     /// add context a name never has ("cho bà ngoại mới mất"), and some names
@@ -89,6 +94,7 @@ impl Default for Params {
             name_floor: 0.45,
             variant: 0.75,
             central_only: 0.93,
+            other_age: 0.3,
             fit_name_weight: 0.2,
             min_coverage: 0.45,
             answer_coverage: 0.6,
@@ -213,6 +219,8 @@ pub struct Engine {
     index: Index,
     lexicon: Lexicon,
     by_code: HashMap<ProcedureCode, usize>,
+    /// The documents whose name states an age group, in document order.
+    ages: Vec<(DocId, AgeGroup)>,
     params: Params,
 }
 
@@ -230,11 +238,17 @@ impl Engine {
             .enumerate()
             .map(|(i, p)| (p.code.clone(), i))
             .collect();
+        let ages = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(d, e)| Some((d as DocId, ages::in_name(&e.name)?)))
+            .collect();
         Self {
             entries,
             index,
             lexicon,
             by_code,
+            ages,
             params: Params::default(),
         }
     }
@@ -742,11 +756,11 @@ impl Engine {
         }
         add_rows(&rows, scores);
         // The priors below multiply a score by at least ~0.3 (a name the
-        // query barely covers, a variant marker, a central-only level), so a
-        // document under that share of the best raw score cannot reach the
-        // top: leave it out before the costlier per-document work. Blocks
-        // of documents whose best score is under that share are skipped
-        // whole.
+        // query barely covers, a variant marker, a central-only level,
+        // another age group), so a document under that share of the best
+        // raw score cannot reach the top: leave it out before the costlier
+        // per-document work. Blocks of documents whose best score is under
+        // that share are skipped whole.
         let mut block_best: Vec<f32> = Vec::with_capacity(ix.len() / BLOCK + 1);
         let best = block_maxima(scores, &mut block_best);
         let mut floor = (best * PRUNE).max(f32::MIN_POSITIVE);
@@ -792,6 +806,7 @@ impl Engine {
         let units: Vec<&Token> = r.units.iter().map(|u| u.token).collect();
         self.lexicon
             .markers_in(&[&typed, &units], &mut asked_markers);
+        let age = ages::in_query(r.typed);
         // Filler and cue words do not count as naming a procedure; typo
         // candidates count with their (lower) weight. Kept with the idf
         // (what a name term matched adds to its coverage) in a table by
@@ -845,6 +860,12 @@ impl Engine {
                 }
                 if meta.central_only() {
                     s *= p.central_only;
+                }
+                if let Some(age) = age
+                    && let Ok(i) = self.ages.binary_search_by_key(&d, |&(doc, _)| doc)
+                    && !self.ages[i].1.holds(age)
+                {
+                    s *= p.other_age;
                 }
                 (d, s, name_cov)
             })
@@ -1108,6 +1129,47 @@ mod tests {
     fn top(q: &str) -> (Outcome, Option<String>) {
         let f = engine().search(q);
         (f.outcome, f.hits.first().map(|h| h.code.to_string()))
+    }
+
+    #[test]
+    fn an_age_the_query_gives_should_set_aside_procedures_for_other_ages() {
+        use Level::*;
+        let field = "Cấp, quản lý căn cước";
+        let procs = vec![
+            proc(
+                "1.014061",
+                "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên",
+                &[Commune],
+                field,
+            ),
+            proc(
+                "1.014062",
+                "Cấp thẻ căn cước cho người dưới 14 tuổi",
+                &[Commune],
+                field,
+            ),
+        ];
+        let no_lexicon = Sources {
+            chat: "",
+            abbreviations: "",
+            synonyms: "",
+            aspects: "",
+            filler: "",
+            variants: "",
+            intents: "",
+        };
+        let e = Engine::from_procedures(&procs, Lexicon::parse(no_lexicon).unwrap());
+        let top = |e: &Engine, q: &str| e.search(q).hits[0].code.to_string();
+        // The names alone favour the shorter one, whatever the age.
+        let plain = e.clone().with_params(Params {
+            other_age: 1.0,
+            ..Params::default()
+        });
+        assert_eq!(top(&plain, "con toi 16 tuoi lam the can cuoc"), "1.014062");
+        assert_eq!(top(&e, "con toi 16 tuoi lam the can cuoc"), "1.014061");
+        assert_eq!(top(&e, "con tôi 10 tuổi muốn làm thẻ căn cước"), "1.014062");
+        // A group named in the query is matched by its words, not as an age.
+        assert_eq!(top(&e, "căn cước cho người 14 tuổi trở lên"), "1.014061");
     }
 
     #[test]

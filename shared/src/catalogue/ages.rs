@@ -1,0 +1,134 @@
+//! Age groups. A few procedures are named for people of some ages ("Cấp
+//! thẻ căn cước cho người dưới 14 tuổi", "… từ đủ 14 tuổi trở lên"); a
+//! citizen who gives an age ("con tôi 10 tuổi") is served by the one whose
+//! group holds it, however alike the names read otherwise.
+
+use crate::text::{Token, normalize, split};
+
+/// Ages from `from` (included) to `below` (excluded), in years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgeGroup {
+    pub from: u32,
+    pub below: u32,
+}
+
+impl AgeGroup {
+    pub fn holds(&self, age: u32) -> bool {
+        (self.from..self.below).contains(&age)
+    }
+}
+
+/// Ages above this are not read as ages ("2024 tuổi" is a typo or a
+/// year).
+const OLDEST: u32 = 130;
+
+fn years(word: &str) -> Option<u32> {
+    word.parse().ok().filter(|&n| n <= OLDEST)
+}
+
+/// The age group a procedure's name states: "dưới N tuổi", "(từ) (đủ) N
+/// tuổi trở lên", "trên N tuổi". A name that only mentions an age ("đủ 6
+/// tuổi") states no group.
+pub fn in_name(name: &str) -> Option<AgeGroup> {
+    // Most names have no age: skip them before normalising.
+    if !name.contains("tuổi") {
+        return None;
+    }
+    let text = normalize(name);
+    let words: Vec<&str> = split(&text).collect();
+    words.iter().enumerate().find_map(|(k, &w)| {
+        if w != "tuổi" {
+            return None;
+        }
+        let n = years(words.get(k.checked_sub(1)?)?)?;
+        let before = k.checked_sub(2).and_then(|j| words.get(j)).copied();
+        let after = (words.get(k + 1).copied(), words.get(k + 2).copied());
+        match (before, after) {
+            (Some("dưới"), _) => Some(AgeGroup { from: 0, below: n }),
+            (Some("trên"), _) => Some(AgeGroup {
+                from: n + 1,
+                below: u32::MAX,
+            }),
+            (_, (Some("trở"), Some("lên"))) => Some(AgeGroup {
+                from: n,
+                below: u32::MAX,
+            }),
+            _ => None,
+        }
+    })
+}
+
+/// The age a query gives for the person concerned: a number followed by
+/// "tuổi" ("bé nhà em 5 tuoi"). Not when the number bounds a group itself
+/// ("dưới 14 tuổi": its words match the names already), and not when the
+/// query gives two different ages.
+pub fn in_query(typed: &[Token]) -> Option<u32> {
+    let mut age = None;
+    for (k, t) in typed.iter().enumerate() {
+        if t.folded != "tuoi" {
+            continue;
+        }
+        let Some(n) = k.checked_sub(1).and_then(|j| years(&typed[j].folded)) else {
+            continue;
+        };
+        let bound = k
+            .checked_sub(2)
+            .map(|j| typed[j].folded.as_str())
+            .is_some_and(|w| matches!(w, "duoi" | "tren" | "tu" | "du" | "qua"));
+        let group = typed.get(k + 1).is_some_and(|t| t.folded == "tro");
+        if bound || group {
+            continue;
+        }
+        match age {
+            Some(a) if a != n => return None,
+            _ => age = Some(n),
+        }
+    }
+    age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::tokens;
+
+    #[test]
+    fn a_name_should_state_its_age_group() {
+        let under = AgeGroup { from: 0, below: 14 };
+        let from = AgeGroup {
+            from: 14,
+            below: u32::MAX,
+        };
+        assert_eq!(
+            in_name("Cấp thẻ căn cước cho người dưới 14 tuổi"),
+            Some(under)
+        );
+        assert_eq!(
+            in_name("Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên (thực hiện tại cấp tỉnh)"),
+            Some(from)
+        );
+        assert_eq!(
+            in_name("Trợ cấp cho người trên 80 tuổi"),
+            Some(AgeGroup {
+                from: 81,
+                below: u32::MAX
+            })
+        );
+        assert_eq!(in_name("Cấp thẻ căn cước"), None);
+        assert_eq!(in_name("Đăng ký cho trẻ đủ 6 tuổi"), None);
+        assert!(under.holds(10) && !under.holds(14) && from.holds(14) && !from.holds(13));
+    }
+
+    #[test]
+    fn a_query_should_give_an_age_only_as_a_point() {
+        let age = |q: &str| in_query(&tokens(q));
+        assert_eq!(age("con tôi 10 tuổi muốn làm thẻ căn cước"), Some(10));
+        assert_eq!(age("be nha em 5 tuoi lam can cuoc"), Some(5));
+        assert_eq!(age("căn cước cho trẻ dưới 14 tuổi"), None);
+        assert_eq!(age("người 14 tuổi trở lên"), None);
+        assert_eq!(age("con 3 tuổi và con 16 tuổi"), None);
+        assert_eq!(age("con 3 tuổi, bé 3 tuổi"), Some(3));
+        assert_eq!(age("làm căn cước 2024 tuổi"), None);
+        assert_eq!(age("làm căn cước"), None);
+    }
+}
