@@ -410,14 +410,15 @@ impl Engine {
         self.read(&self.tokens(query)).aspects.first().copied()
     }
 
-    /// The query's syllables, chat spelling undone.
+    /// The query's syllables, chat spelling undone and abbreviations of
+    /// one meaning spelt out.
     fn tokens(&self, query: &str) -> Vec<Token> {
         let normalized = normalize(query);
         let typed: Vec<Token> = split(&normalized)
             .take(MAX_QUERY_TOKENS)
             .map(Token::new)
             .collect();
-        self.lexicon.unchat(typed)
+        self.lexicon.spell_out(self.lexicon.unchat(typed))
     }
 
     fn read<'a>(&'a self, typed: &'a [Token]) -> Reading<'a> {

@@ -14,8 +14,9 @@ use crate::Error;
 use crate::text::lexicon::Lexicon;
 
 /// Changes whenever the layout below, or the meaning of what it holds,
-/// changes (04: toned terms carry their vowel shape's bonus).
-const MAGIC: &[u8; 8] = b"TTHCIX04";
+/// changes (04: toned terms carry their vowel shape's bonus; 05: the lexicon
+/// spells out abbreviations of one meaning).
+const MAGIC: &[u8; 8] = b"TTHCIX05";
 
 /// What an entry has besides its text: its levels and how many results
 /// and agencies it lists.

@@ -4,7 +4,9 @@
 //! - `chat.tsv`: chat spelling, one typed token → standard words (`ko` → không);
 //! - `abbreviations.tsv`, `synonyms.tsv`: a phrase citizens use → the phrase
 //!   the catalogue uses (`gplx` → giấy phép lái xe, `sổ đỏ` → giấy chứng
-//!   nhận quyền sử dụng đất); a phrase may have several targets;
+//!   nhận quyền sử dụng đất); a phrase may have several targets; an
+//!   abbreviation of one meaning is spelt out before phrases are looked
+//!   for, so that they apply to what it stands for;
 //! - `aspects.tsv`: cue phrases for the part of a procedure asked about;
 //! - `filler.txt`: phrases that say nothing about which procedure is meant;
 //! - `variants.tsv`: markers that make a procedure a special variant of a
@@ -315,7 +317,13 @@ pub struct Lexicon {
     /// (A fixed hasher: the same lexicon always serialises to the same
     /// bytes, and indexes its words under the same term ids.)
     pub chat: FxHashMap<String, Vec<Token>>,
-    /// Citizen phrase → catalogue phrases (abbreviations and synonyms).
+    /// Abbreviations of one meaning, spelt out before any phrase is
+    /// looked for (after chat spelling), so that phrases apply to what
+    /// they stand for ("chứng thực HĐ" reads as "chứng thực hợp đồng"):
+    /// folded spelling → (the abbreviation, its words).
+    pub spelled_out: FxHashMap<String, Vec<(Token, Vec<Token>)>>,
+    /// Citizen phrase → catalogue phrases (synonyms, and abbreviations of
+    /// several meanings).
     pub rewrites: PhraseTable<Vec<Token>>,
     pub aspects: PhraseTable<Aspect>,
     pub filler: PhraseTable<()>,
@@ -402,14 +410,48 @@ impl Lexicon {
             lex.chat
                 .insert(from.text.clone(), phrase("chat.tsv", line, to)?);
         }
+        let mut rewrites: Vec<(Vec<Token>, Vec<Token>)> = Vec::new();
         for (file, text) in [
             ("abbreviations.tsv", src.abbreviations),
             ("synonyms.tsv", src.synonyms),
         ] {
             for (line, cols) in rows(text) {
                 let (from, to) = pair(file, line, &cols)?;
-                lex.rewrites
-                    .insert(phrase(file, line, from)?, phrase(file, line, to)?);
+                rewrites.push((phrase(file, line, from)?, phrase(file, line, to)?));
+            }
+        }
+        // An abbreviation of one line is spelt out first; one of several
+        // lines stays a rewrite, its meanings searched side by side.
+        let abbreviations = rows(src.abbreviations).count();
+        let lines_of = |from: &[Token]| {
+            rewrites[..abbreviations]
+                .iter()
+                .filter(|(f, _)| {
+                    f.len() == from.len() && f.iter().zip(from).all(|(a, b)| a.same_word(b))
+                })
+                .count()
+        };
+        let (spelled, rewrites): (Vec<_>, Vec<_>) =
+            rewrites.iter().enumerate().partition(|&(i, (from, _))| {
+                i < abbreviations && from.len() == 1 && lines_of(from) == 1
+            });
+        for (_, (from, to)) in spelled {
+            lex.spelled_out
+                .entry(from[0].folded.clone())
+                .or_default()
+                .push((from[0].clone(), to.clone()));
+        }
+        // Phrases are matched on spelt-out text, so they are written so
+        // too ("làm cccd" is "làm thẻ căn cước"); one that becomes another
+        // line's twin is kept once.
+        let mut seen: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+        for (_, (from, to)) in rewrites {
+            let from = lex.spell_out(from.clone());
+            let key = |p: &[Token]| p.iter().map(|t| t.toned.clone()).collect::<Vec<_>>();
+            let k = (key(&from), key(to));
+            if !seen.contains(&k) {
+                seen.push(k);
+                lex.rewrites.insert(from, to.clone());
             }
         }
         for (line, cols) in rows(src.aspects) {
@@ -548,6 +590,25 @@ impl Lexicon {
         }
     }
 
+    /// Spells out abbreviations of one meaning ([`Lexicon::spelled_out`]).
+    pub fn spell_out(&self, query: Vec<Token>) -> Vec<Token> {
+        let expansion = |t: &Token| {
+            let list = self.spelled_out.get(&t.folded)?;
+            list.iter().find(|(a, _)| t.compatible(a)).map(|(_, to)| to)
+        };
+        if !query.iter().any(|t| expansion(t).is_some()) {
+            return query;
+        }
+        let mut out = Vec::with_capacity(query.len() + 4);
+        for t in query {
+            match expansion(&t) {
+                Some(to) => out.extend(to.iter().cloned()),
+                None => out.push(t),
+            }
+        }
+        out
+    }
+
     /// Applies chat spelling: each token typed exactly as a `chat.tsv`
     /// entry is replaced by its standard words.
     pub fn unchat(&self, query: Vec<Token>) -> Vec<Token> {
@@ -596,6 +657,40 @@ mod tests {
             .map(|t| t.text)
             .collect();
         assert_eq!(t, ["không", "được", "gì"]);
+    }
+
+    #[test]
+    fn an_abbreviation_of_one_meaning_should_be_spelt_out_before_phrases() {
+        let lex = Lexicon::parse(Sources {
+            chat: "",
+            abbreviations: "hđ\thợp đồng\ndk\tđăng ký\ndk\tđiều kiện\n",
+            synonyms: "chứng thực hợp đồng\tchứng thực giao dịch\nlàm hđ\tsoạn hợp đồng\n",
+            aspects: "",
+            filler: "",
+            variants: "",
+            intents: "",
+        })
+        .unwrap();
+        let text = |q: &str| -> Vec<String> {
+            lex.spell_out(tokens(q))
+                .into_iter()
+                .map(|t| t.text)
+                .collect()
+        };
+        assert_eq!(text("chứng thực HĐ"), ["chứng", "thực", "hợp", "đồng"]);
+        assert_eq!(text("chung thuc hd"), ["chung", "thuc", "hợp", "đồng"]);
+        // Of several meanings: left to the rewrites.
+        assert_eq!(text("dk"), ["dk"]);
+        assert!(lex.rewrites.longest_at(&tokens("dk"), 0).is_some());
+        // The phrases apply to the spelt-out words, and are written so.
+        let q = lex.spell_out(tokens("chứng thực HĐ"));
+        let (n, to) = lex.rewrites.longest_at(&q, 0).unwrap();
+        assert_eq!((n, to.len()), (4, 4));
+        assert!(
+            lex.rewrites
+                .longest_at(&lex.spell_out(tokens("làm hđ")), 0)
+                .is_some()
+        );
     }
 
     #[test]
