@@ -418,7 +418,48 @@ impl Engine {
             .take(MAX_QUERY_TOKENS)
             .map(Token::new)
             .collect();
-        self.lexicon.spell_out(self.lexicon.unchat(typed))
+        let typed = self.lexicon.spell_out(self.lexicon.unchat(typed));
+        self.correct_unknown(typed)
+    }
+
+    /// Corrects, before phrases are looked for, a syllable neither the
+    /// catalogue nor the lexicon knows when exactly one close spelling
+    /// (same sound, or one edit away) fits a neighbour the way the
+    /// catalogue writes: "chứng thựt bản sao" then meets the lexicon's
+    /// "chứng thực bản sao". Anything less clear is left to the typo
+    /// candidates searched side by side later.
+    fn correct_unknown(&self, mut typed: Vec<Token>) -> Vec<Token> {
+        let ix = &self.index;
+        let unknown = |t: &Token| {
+            ix.term(&t.folded).is_none()
+                && !t.folded.bytes().all(|b| b.is_ascii_digit())
+                && !self.lexicon.starts_phrase(t)
+        };
+        if !typed.iter().any(unknown) {
+            return typed;
+        }
+        for i in 0..typed.len() {
+            if !unknown(&typed[i]) {
+                continue;
+            }
+            let prev = i.checked_sub(1).and_then(|j| ix.term(&typed[j].folded));
+            let next = typed.get(i + 1).and_then(|t| ix.term(&t.folded));
+            let fits = |w: TermId| {
+                prev.is_some_and(|p| ix.bigram(p, w).is_some())
+                    || next.is_some_and(|x| ix.bigram(w, x).is_some())
+            };
+            let found: Vec<(TermId, Closeness)> = ix
+                .typo_candidates(&typed[i].folded, 1)
+                .into_iter()
+                .filter(|&(w, _)| fits(w))
+                .collect();
+            let closest = found.iter().map(|&(_, c)| c).min();
+            let mut best = found.iter().filter(|&&(_, c)| Some(c) == closest);
+            if let (Some(&(w, _)), None) = (best.next(), best.next()) {
+                typed[i] = Token::new(ix.key(w));
+            }
+        }
+        typed
     }
 
     fn read<'a>(&'a self, typed: &'a [Token]) -> Reading<'a> {
@@ -1171,6 +1212,21 @@ mod tests {
         assert_eq!(top(&e, "con tôi 10 tuổi muốn làm thẻ căn cước"), "1.014062");
         // A group named in the query is matched by its words, not as an age.
         assert_eq!(top(&e, "căn cước cho người 14 tuổi trở lên"), "1.014061");
+    }
+
+    #[test]
+    fn an_unknown_syllable_with_one_clear_correction_should_be_corrected_before_phrases() {
+        let e = engine();
+        let text = |q: &str| -> Vec<String> { e.tokens(q).into_iter().map(|t| t.text).collect() };
+        // "lasi" is one edit from "lai", which the catalogue writes before
+        // "xe": corrected, the lexicon's "bằng lái" then applies.
+        assert_eq!(text("bằng lasi xe"), ["bằng", "lai", "xe"]);
+        let found = e.search("cấp lại bằng lasi xe");
+        assert_eq!(found.hits[0].code.to_string(), "3.000348", "{found:?}");
+        // Nothing close that fits a neighbour: left as typed.
+        assert_eq!(text("xyzq khai sinh"), ["xyzq", "khai", "sinh"]);
+        // Known words are not touched, even next to a typo.
+        assert_eq!(text("khai sinnh"), ["khai", "sinh"]);
     }
 
     #[test]

@@ -590,6 +590,18 @@ impl Lexicon {
         }
     }
 
+    /// Whether a phrase of the lexicon (a rewrite, a cue or filler) starts
+    /// with this syllable.
+    pub fn starts_phrase(&self, t: &Token) -> bool {
+        [
+            &self.rewrites.by_first,
+            &self.aspects.by_first,
+            &self.filler.by_first,
+        ]
+        .iter()
+        .any(|m| m.contains_key(&t.folded))
+    }
+
     /// Spells out abbreviations of one meaning ([`Lexicon::spelled_out`]).
     pub fn spell_out(&self, query: Vec<Token>) -> Vec<Token> {
         let expansion = |t: &Token| {
