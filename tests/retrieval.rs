@@ -86,7 +86,10 @@ fn a_childs_age_should_lead_to_the_procedure_for_its_age_group() {
     // "Làm căn cước" alone reads as the adults' card (what most people
     // asking want); an age the citizen gives settles it.
     for (q, expect) in [
-        ("con tôi 10 tuổi muốn làm thẻ căn cước thì làm thế nào", "1.014062"),
+        (
+            "con tôi 10 tuổi muốn làm thẻ căn cước thì làm thế nào",
+            "1.014062",
+        ),
         ("lam can cuoc cho chau 8 tuoi", "1.014062"),
         ("em 15 tuổi làm căn cước lần đầu", "1.014061"),
     ] {

@@ -343,6 +343,9 @@ impl Engine {
         let r = self.read(&typed);
         let mut s = String::new();
         let _ = writeln!(s, "aspects: {:?}", r.aspects);
+        if let Some(age) = ages::in_query(r.typed) {
+            let _ = writeln!(s, "age: {age}");
+        }
         for u in &r.units {
             let _ = write!(s, "  {:<12} {:?}", u.token.text, u.role);
             for &(a, w) in &u.alts {
