@@ -59,9 +59,9 @@ pub fn in_name(name: &str) -> Option<AgeGroup> {
 }
 
 /// The age a query gives for the person concerned: a number followed by
-/// "tuổi" ("bé nhà em 5 tuoi"). Not when the number bounds a group itself
-/// ("dưới 14 tuổi": its words match the names already), and not when the
-/// query gives two different ages.
+/// "tuổi" ("bé nhà em 5 tuoi"). Not when a word before the number makes it
+/// a bound ("dưới 14 tuổi", whose words match the names already; "gần",
+/// "hơn", "ngoài", "đến" …), nor when the query gives two different ages.
 pub fn in_query(typed: &[Token]) -> Option<u32> {
     let mut age = None;
     for (k, t) in typed.iter().enumerate() {
@@ -74,7 +74,12 @@ pub fn in_query(typed: &[Token]) -> Option<u32> {
         let bound = k
             .checked_sub(2)
             .map(|j| typed[j].folded.as_str())
-            .is_some_and(|w| matches!(w, "duoi" | "tren" | "tu" | "du" | "qua"));
+            .is_some_and(|w| {
+                matches!(
+                    w,
+                    "duoi" | "tren" | "tu" | "du" | "qua" | "hon" | "gan" | "ngoai" | "den"
+                )
+            });
         let group = typed.get(k + 1).is_some_and(|t| t.folded == "tro");
         if bound || group {
             continue;
@@ -126,6 +131,8 @@ mod tests {
         assert_eq!(age("be nha em 5 tuoi lam can cuoc"), Some(5));
         assert_eq!(age("căn cước cho trẻ dưới 14 tuổi"), None);
         assert_eq!(age("người 14 tuổi trở lên"), None);
+        assert_eq!(age("con em gần 14 tuổi làm căn cước"), None);
+        assert_eq!(age("bố em ngoài 60 tuổi"), None);
         assert_eq!(age("con 3 tuổi và con 16 tuổi"), None);
         assert_eq!(age("con 3 tuổi, bé 3 tuổi"), Some(3));
         assert_eq!(age("làm căn cước 2024 tuổi"), None);
