@@ -485,12 +485,7 @@ impl Engine {
             );
             let longest = n_cue.max(n_rw).max(n_fill);
             if longest == 0 {
-                // A number is a detail of the citizen's case ("nhà 4
-                // tầng", "3 cổ đông") unless it pairs with a neighbour the
-                // way the catalogue writes ("số 2", "14 tuổi").
-                let number = typed[i].folded.bytes().all(|b| b.is_ascii_digit());
-                let role = if number { Role::Filler } else { Role::Content };
-                r.units.push(self.unit(&typed[i], role, number));
+                r.units.push(self.unit(&typed[i], Role::Content, false));
                 i += 1;
                 continue;
             }
@@ -1235,44 +1230,6 @@ mod tests {
         assert_eq!(text("xyzq khai sinh"), ["xyzq", "khai", "sinh"]);
         // Known words are not touched, even next to a typo.
         assert_eq!(text("khai sinnh"), ["khai", "sinh"]);
-    }
-
-    #[test]
-    fn a_number_should_count_only_where_the_catalogue_writes_it_so() {
-        use Level::*;
-        let field = "Lý lịch tư pháp";
-        let procs = vec![
-            proc(
-                "3.000333",
-                "Cấp Phiếu lý lịch tư pháp số 2",
-                &[Province],
-                field,
-            ),
-            proc(
-                "3.000334",
-                "Cấp Phiếu lý lịch tư pháp số 1",
-                &[Province],
-                field,
-            ),
-        ];
-        let e = Engine::from_procedures(&procs, Lexicon::embedded().unwrap());
-        let roles = |q: &str| -> Vec<(String, Role)> {
-            let typed = e.tokens(q);
-            let r = e.read(&typed);
-            r.units
-                .iter()
-                .filter(|u| u.token.folded.bytes().all(|b| b.is_ascii_digit()))
-                .map(|u| (u.token.text.clone(), u.role))
-                .collect()
-        };
-        assert_eq!(
-            roles("xin lý lịch tư pháp số 2"),
-            [("2".to_owned(), Role::Content)]
-        );
-        assert_eq!(
-            roles("lý lịch tư pháp cho 3 người"),
-            [("3".to_owned(), Role::Filler)]
-        );
     }
 
     #[test]
