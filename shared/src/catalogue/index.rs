@@ -688,9 +688,7 @@ fn write_toned(t: &Token, out: &mut String) {
 /// marks (â ă ê ô ơ ư), without tone and without the stroke of đ — what a
 /// citizen who types diacritics gets right even when the tone slips.
 pub fn shape_term(t: &Token) -> String {
-    let mut s = String::with_capacity(t.toned.len() + 1);
-    write_shape(t, &mut s);
-    s
+    shape_key(&t.toned)
 }
 
 fn write_shape(t: &Token, out: &mut String) {
@@ -995,7 +993,7 @@ impl Index {
             .map(|&t| t as usize + 1)
             .max()
             .unwrap_or(0);
-        let max_idf = (1.0 + (n as f32 + 0.5) / 0.5).ln();
+        let max_idf = idf(n, 0);
         // Bigram keys are two folded syllables joined by one space.
         let mut pairs: FxHashMap<(TermId, TermId), TermId> = FxHashMap::default();
         for (id, key) in keys.iter().enumerate() {
@@ -1057,10 +1055,6 @@ impl Index {
     /// toned (`~`) or vowel-shape (`^`) syllable.
     pub fn key(&self, id: TermId) -> &str {
         self.keys.get(id as usize)
-    }
-
-    pub fn idf(&self, id: TermId) -> f32 {
-        self.info[id as usize].idf
     }
 
     pub fn postings(&self, id: TermId) -> &[Posting] {

@@ -376,6 +376,19 @@ fn phrase(file: &'static str, line: usize, s: &str) -> Result<Vec<Token>, Error>
     }
 }
 
+/// A rewrite: a citizen phrase and what it stands for.
+type Rewrite = (Vec<Token>, Vec<Token>);
+
+/// The rewrites of `abbreviations.tsv` or `synonyms.tsv`, in file order.
+fn rewrite_lines(file: &'static str, text: &str) -> Result<Vec<Rewrite>, Error> {
+    rows(text)
+        .map(|(line, cols)| {
+            let (from, to) = pair(file, line, &cols)?;
+            Ok((phrase(file, line, from)?, phrase(file, line, to)?))
+        })
+        .collect()
+}
+
 fn pair<'a>(
     file: &'static str,
     line: usize,
@@ -410,32 +423,22 @@ impl Lexicon {
             lex.chat
                 .insert(from.text.clone(), phrase("chat.tsv", line, to)?);
         }
-        let mut rewrites: Vec<(Vec<Token>, Vec<Token>)> = Vec::new();
-        for (file, text) in [
-            ("abbreviations.tsv", src.abbreviations),
-            ("synonyms.tsv", src.synonyms),
-        ] {
-            for (line, cols) in rows(text) {
-                let (from, to) = pair(file, line, &cols)?;
-                rewrites.push((phrase(file, line, from)?, phrase(file, line, to)?));
-            }
-        }
+        let abbreviations = rewrite_lines("abbreviations.tsv", src.abbreviations)?;
+        let synonyms = rewrite_lines("synonyms.tsv", src.synonyms)?;
         // An abbreviation of one line is spelt out first; one of several
         // lines stays a rewrite, its meanings searched side by side.
-        let abbreviations = rows(src.abbreviations).count();
         let lines_of = |from: &[Token]| {
-            rewrites[..abbreviations]
+            abbreviations
                 .iter()
                 .filter(|(f, _)| {
                     f.len() == from.len() && f.iter().zip(from).all(|(a, b)| a.same_word(b))
                 })
                 .count()
         };
-        let (spelled, rewrites): (Vec<_>, Vec<_>) =
-            rewrites.iter().enumerate().partition(|&(i, (from, _))| {
-                i < abbreviations && from.len() == 1 && lines_of(from) == 1
-            });
-        for (_, (from, to)) in spelled {
+        let (spelled, kept): (Vec<_>, Vec<_>) = abbreviations
+            .iter()
+            .partition(|(from, _)| from.len() == 1 && lines_of(from) == 1);
+        for (from, to) in spelled {
             lex.spelled_out
                 .entry(from[0].folded.clone())
                 .or_default()
@@ -444,13 +447,12 @@ impl Lexicon {
         // Phrases are matched on spelt-out text, so they are written so
         // too ("làm cccd" is "làm thẻ căn cước"); one that becomes another
         // line's twin is kept once.
-        let mut seen: Vec<(Vec<String>, Vec<String>)> = Vec::new();
-        for (_, (from, to)) in rewrites {
+        let mut seen: std::collections::HashSet<(Vec<String>, Vec<String>)> =
+            std::collections::HashSet::new();
+        let key = |p: &[Token]| p.iter().map(|t| t.toned.clone()).collect::<Vec<_>>();
+        for (from, to) in kept.into_iter().chain(&synonyms) {
             let from = lex.spell_out(from.clone());
-            let key = |p: &[Token]| p.iter().map(|t| t.toned.clone()).collect::<Vec<_>>();
-            let k = (key(&from), key(to));
-            if !seen.contains(&k) {
-                seen.push(k);
+            if seen.insert((key(&from), key(to))) {
                 lex.rewrites.insert(from, to.clone());
             }
         }
