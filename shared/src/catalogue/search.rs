@@ -967,14 +967,25 @@ impl Engine {
 /// Adds weighted dense rows to the scores, up to four per pass, each
 /// document adding them in the order given. On x86-64 processors with
 /// AVX2 (every current server) the same loop runs eight documents per
-/// instruction instead of four: the same operations in the same order, so
-/// the same sums to the last bit.
+/// instruction instead of four, with AVX-512 sixteen: the same operations
+/// in the same order, so the same sums to the last bit.
 fn add_rows(rows: &[(&[u16], f32)], scores: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the processor has AVX-512, checked just above.
+        return unsafe { add_rows_avx512(rows, scores) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2, checked just above.
         return unsafe { add_rows_avx2(rows, scores) };
     }
+    add_rows_with(rows, scores)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn add_rows_avx512(rows: &[(&[u16], f32)], scores: &mut [f32]) {
     add_rows_with(rows, scores)
 }
 

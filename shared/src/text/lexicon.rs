@@ -73,20 +73,18 @@ impl Sources<'static> {
     };
 }
 
-/// Phrases indexed by the folded spelling of their first token (and of
-/// their first two, so that a lookup only meets the few phrases that can
-/// match), longest first, so that the longest phrase starting at a position
-/// wins.
+/// Phrases indexed by the folded spelling of their first token, and as
+/// paths of folded syllables from a root (a trie): a query position is
+/// followed along the path its syllables spell, so that only phrases
+/// folding exactly like the words there are compared, longest first, and
+/// the longest phrase starting at a position wins.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PhraseTable<V> {
     entries: Vec<(Vec<Token>, V)>,
     /// First folded syllable → entries, longest first.
     by_first: FxHashMap<String, Vec<u32>>,
-    /// First → second folded syllable → entries of two or more syllables,
-    /// longest first.
-    by_pair: FxHashMap<String, FxHashMap<String, Vec<u32>>>,
-    /// First folded syllable → one-syllable entries.
-    single: FxHashMap<String, Vec<u32>>,
+    /// The paths; node 0 is the root.
+    nodes: Vec<Node>,
     /// Whether a syllable typed with diacritics must carry the entry's
     /// tone too. Short function words differ by tone alone ("đâu"/"đầu",
     /// "bạn"/"bản"), so filler and cue tables are strict; citizens' names
@@ -94,13 +92,23 @@ pub struct PhraseTable<V> {
     strict: bool,
 }
 
+/// One step of a path of folded syllables.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Node {
+    /// Next folded syllable → its node.
+    next: FxHashMap<String, u32>,
+    /// The node one syllable back (the root's is itself).
+    back: u32,
+    /// The entries whose phrase ends here, in file order.
+    ends: Vec<u32>,
+}
+
 impl<V> Default for PhraseTable<V> {
     fn default() -> Self {
         Self {
             entries: Vec::new(),
             by_first: FxHashMap::default(),
-            by_pair: FxHashMap::default(),
-            single: FxHashMap::default(),
+            nodes: vec![Node::default()],
             strict: false,
         }
     }
@@ -123,86 +131,98 @@ impl<V> PhraseTable<V> {
     }
 
     fn insert(&mut self, phrase: Vec<Token>, value: V) {
-        let (Some(first), second) = (phrase.first(), phrase.get(1)) else {
+        let Some(first) = phrase.first() else {
             return;
         };
         let id = self.entries.len() as u32;
-        let (first, second) = (first.folded.clone(), second.map(|t| t.folded.clone()));
-        let len = phrase.len();
-        self.entries.push((phrase, value));
-        // Stable sorts, so entries of equal length keep file order.
-        let entries = &self.entries;
-        let by_len = |list: &mut Vec<u32>| {
-            list.sort_by_key(|&i| std::cmp::Reverse(entries[i as usize].0.len()))
-        };
-        let list = self.by_first.entry(first.clone()).or_default();
-        list.push(id);
-        by_len(list);
-        match second {
-            Some(second) => {
-                let list = self
-                    .by_pair
-                    .entry(first)
-                    .or_default()
-                    .entry(second)
-                    .or_default();
-                list.push(id);
-                by_len(list);
+        let first = first.folded.clone();
+        let mut node = 0u32;
+        for t in &phrase {
+            let at = self.nodes.len() as u32;
+            let step = *self.nodes[node as usize]
+                .next
+                .entry(t.folded.clone())
+                .or_insert(at);
+            if step == at {
+                self.nodes.push(Node {
+                    back: node,
+                    ..Node::default()
+                });
             }
-            None => self.single.entry(first).or_default().push(id),
+            node = step;
         }
-        debug_assert!(len > 0);
+        self.nodes[node as usize].ends.push(id);
+        self.entries.push((phrase, value));
+        // A stable sort, so entries of equal length keep file order.
+        let entries = &self.entries;
+        let list = self.by_first.entry(first).or_default();
+        list.push(id);
+        list.sort_by_key(|&i| std::cmp::Reverse(entries[i as usize].0.len()));
     }
 
-    /// The entries that can start at `query[at]`, longest first.
-    fn candidates<'a>(
+    /// The entries folding like `query[at..at + n]`, for every such n
+    /// with entries, longest first.
+    fn paths<'a>(
         &'a self,
         query: &[Token],
         at: usize,
-    ) -> impl Iterator<Item = &'a (Vec<Token>, V)> + 'a {
-        let first = query.get(at).map(|t| t.folded.as_str());
-        let second = query.get(at + 1).map(|t| t.folded.as_str());
-        let pairs = first
-            .zip(second)
-            .and_then(|(f, s)| self.by_pair.get(f)?.get(s))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let singles = first
-            .and_then(|f| self.single.get(f))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        pairs
-            .iter()
-            .chain(singles)
+    ) -> impl Iterator<Item = (usize, &'a [u32])> + use<'a, V> {
+        let mut node = 0u32;
+        let mut n = 0;
+        while let Some(&step) = query
+            .get(at + n)
+            .and_then(|t| self.nodes[node as usize].next.get(&t.folded))
+        {
+            node = step;
+            n += 1;
+        }
+        std::iter::from_fn(move || {
+            while n > 0 {
+                let here = &self.nodes[node as usize];
+                let len = n;
+                node = here.back;
+                n -= 1;
+                if !here.ends.is_empty() {
+                    return Some((len, here.ends.as_slice()));
+                }
+            }
+            None
+        })
+    }
+
+    /// The entries of `ends` that match `window`.
+    fn matching<'a, 'w>(
+        &'a self,
+        window: &'w [Token],
+        ends: &'a [u32],
+    ) -> impl Iterator<Item = &'a (Vec<Token>, V)> + use<'a, 'w, V> {
+        ends.iter()
             .map(|&i| &self.entries[i as usize])
+            .filter(move |(phrase, _)| window.iter().zip(phrase).all(|(q, p)| self.matches(q, p)))
     }
 
     /// The longest phrase that starts at `query[at]`, with its length.
     /// Among phrases of equal length, a spelling whose diacritics agree
     /// with the query's wins over one that merely folds alike.
     pub fn longest_at(&self, query: &[Token], at: usize) -> Option<(usize, &V)> {
-        let mut best: Option<(usize, usize, &V)> = None;
-        for (phrase, value) in self.candidates(query, at) {
-            let n = phrase.len();
-            if best.is_some_and(|(len, _, _)| len > n) {
-                break;
+        for (n, ends) in self.paths(query, at) {
+            let window = &query[at..at + n];
+            let mut best: Option<(usize, &V)> = None;
+            for (phrase, value) in self.matching(window, ends) {
+                let exact = window
+                    .iter()
+                    .zip(phrase)
+                    .filter(|(q, p)| q.toned == p.toned)
+                    .count();
+                if best.is_none_or(|(e, _)| exact > e) {
+                    best = Some((exact, value));
+                }
             }
-            let Some(window) = query.get(at..at + n) else {
-                continue;
-            };
-            if !window.iter().zip(phrase).all(|(q, p)| self.matches(q, p)) {
-                continue;
-            }
-            let exact = window
-                .iter()
-                .zip(phrase)
-                .filter(|(q, p)| q.toned == p.toned)
-                .count();
-            if best.is_none_or(|(_, e, _)| exact > e) {
-                best = Some((n, exact, value));
+            if let Some((_, value)) = best {
+                return Some((n, value));
             }
         }
-        best.map(|(n, _, v)| (n, v))
+        None
     }
 
     /// Like [`Self::longest_at`], but query words for which `skip` holds
@@ -240,23 +260,14 @@ impl<V> PhraseTable<V> {
     /// Every value whose phrase starts at `query[at]` with the longest
     /// matching length (several targets of one ambiguous abbreviation).
     pub fn all_longest_at(&self, query: &[Token], at: usize) -> Option<(usize, Vec<&V>)> {
-        // Candidates come longest first: the first that matches has the
-        // length, and those after it of that length are the others.
-        let mut n = 0;
-        let mut values = Vec::new();
-        for (phrase, value) in self.candidates(query, at) {
-            if phrase.len() < n {
-                break;
-            }
-            let Some(window) = query.get(at..at + phrase.len()) else {
-                continue;
-            };
-            if window.iter().zip(phrase).all(|(q, p)| self.matches(q, p)) {
-                n = phrase.len();
-                values.push(value);
+        for (n, ends) in self.paths(query, at) {
+            let window = &query[at..at + n];
+            let values: Vec<&V> = self.matching(window, ends).map(|(_, v)| v).collect();
+            if !values.is_empty() {
+                return Some((n, values));
             }
         }
-        (n > 0).then_some((n, values))
+        None
     }
 
     pub fn len(&self) -> usize {
@@ -722,6 +733,73 @@ mod tests {
         assert!(lex.rewrites.longest_at(&tokens("sổ đỏ"), 0).is_some());
         assert!(lex.rewrites.longest_at(&tokens("so do"), 0).is_some());
         assert!(lex.rewrites.longest_at(&tokens("sơ đồ"), 0).is_none());
+    }
+
+    /// The phrases at a position as a scan of every entry finds them: the
+    /// longest that match, each with how many of its words agree with the
+    /// query's diacritics, in file order.
+    fn scan<'a, V>(
+        table: &'a PhraseTable<V>,
+        q: &[Token],
+        at: usize,
+    ) -> Vec<(usize, usize, &'a V)> {
+        let mut found: Vec<(usize, usize, &V)> = Vec::new();
+        for (phrase, value) in &table.entries {
+            let Some(window) = q.get(at..at + phrase.len()) else {
+                continue;
+            };
+            if window.iter().zip(phrase).all(|(a, b)| table.matches(a, b)) {
+                let exact = window
+                    .iter()
+                    .zip(phrase)
+                    .filter(|(a, b)| a.toned == b.toned)
+                    .count();
+                found.push((phrase.len(), exact, value));
+            }
+        }
+        let n = found.iter().map(|f| f.0).max().unwrap_or(0);
+        found.retain(|f| f.0 == n);
+        found
+    }
+
+    /// Of a scan, what `longest_at` answers: the first of those agreeing
+    /// most.
+    fn best<V>(found: &[(usize, usize, V)]) -> Option<(usize, &V)> {
+        let most = found.iter().map(|f| f.1).max()?;
+        found.iter().find(|f| f.1 == most).map(|f| (f.0, &f.2))
+    }
+
+    proptest::proptest! {
+        /// Queries made of the embedded lexicon's own phrases, whole or cut
+        /// short, each word typed with or without its diacritics.
+        #[test]
+        fn phrases_should_be_found_as_a_scan_of_every_entry_finds_them(
+            picks in proptest::collection::vec((0usize..100_000, 1usize..6, proptest::bool::ANY), 1..5),
+        ) {
+            static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+            let lex = LEXICON.get_or_init(|| Lexicon::embedded().unwrap());
+            let phrases: Vec<&Vec<Token>> = lex.rewrites.entries.iter().map(|(p, _)| p)
+                .chain(lex.aspects.entries.iter().map(|(p, _)| p))
+                .chain(lex.filler.entries.iter().map(|(p, _)| p))
+                .collect();
+            let mut q: Vec<Token> = Vec::new();
+            for &(i, words, bare) in &picks {
+                for (k, w) in phrases[i % phrases.len()].iter().take(words).enumerate() {
+                    let bare = bare && (i + k) % 3 != 0;
+                    q.push(if bare { Token::new(&w.folded) } else { w.clone() });
+                }
+            }
+            for at in 0..q.len() {
+                let found = scan(&lex.rewrites, &q, at);
+                let all: Vec<&Vec<Token>> = found.iter().map(|f| f.2).collect();
+                let n = found.first().map(|f| f.0);
+                proptest::prop_assert_eq!(lex.rewrites.all_longest_at(&q, at), n.map(|n| (n, all)));
+                let found = scan(&lex.aspects, &q, at);
+                proptest::prop_assert_eq!(lex.aspects.longest_at(&q, at), best(&found).map(|(n, v)| (n, *v)));
+                let found = scan(&lex.filler, &q, at);
+                proptest::prop_assert_eq!(lex.filler.longest_at(&q, at), best(&found).map(|(n, v)| (n, *v)));
+            }
+        }
     }
 
     #[test]
