@@ -821,21 +821,11 @@ impl Engine {
         }
         let mut cands: Vec<(DocId, f32)> = Vec::with_capacity(256);
         for (b, &m) in block_best.iter().enumerate() {
-            if m < floor {
-                continue;
+            if m >= floor {
+                let start = b * BLOCK;
+                let block = &scores[start..(start + BLOCK).min(scores.len())];
+                at_floor(block, start, floor, &mut cands);
             }
-            let start = b * BLOCK;
-            let block = &scores[start..(start + BLOCK).min(scores.len())];
-            // Every document is written and the count moves on for those at
-            // the floor only: which pass is anybody's guess, and a branch on
-            // it would often be guessed wrong.
-            let mut n = cands.len();
-            cands.resize(n + block.len(), (0, 0.0));
-            for (k, &s) in block.iter().enumerate() {
-                cands[n] = ((start + k) as DocId, s);
-                n += usize::from(s >= floor);
-            }
-            cands.truncate(n);
         }
         if cands.len() > POOL {
             // Equal scores in document order: the same POOL whatever the
@@ -961,6 +951,39 @@ impl Engine {
             h.score = (h.score * 1000.0).round() / 1000.0;
         }
         hits
+    }
+}
+
+/// Adds the documents of a block (its first is `start`) scoring at least
+/// `floor` to `out`. Few of a block's documents do: eight are compared at
+/// once, and only the rare group with one at the floor is looked into.
+fn at_floor(block: &[f32], start: usize, floor: f32, out: &mut Vec<(DocId, f32)>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { at_floor_avx2(block, start, floor, out) };
+    }
+    at_floor_with(block, start, floor, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn at_floor_avx2(block: &[f32], start: usize, floor: f32, out: &mut Vec<(DocId, f32)>) {
+    at_floor_with(block, start, floor, out)
+}
+
+#[inline(always)]
+fn at_floor_with(block: &[f32], start: usize, floor: f32, out: &mut Vec<(DocId, f32)>) {
+    for (c, group) in block.chunks(8).enumerate() {
+        let mut mask = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |m, (k, &s)| m | (u32::from(s >= floor) << k));
+        while mask != 0 {
+            let k = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            out.push(((start + c * 8 + k) as DocId, group[k]));
+        }
     }
 }
 
@@ -1351,6 +1374,31 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn documents_at_the_floor_should_be_those_a_plain_filter_keeps(
+            scores in prop::collection::vec(prop_oneof![Just(0.0f32), 0.0f32..10.0], 0..=BLOCK),
+            start in 0usize..10_000,
+            floor in 0.0f32..10.0,
+            at in prop::option::of(any::<prop::sample::Index>()),
+        ) {
+            // Now and then exactly one of the scores.
+            let floor = match at {
+                Some(i) if !scores.is_empty() => scores[i.index(scores.len())],
+                _ => floor,
+            };
+            let mut found = vec![(7, 1.0)];
+            at_floor(&scores, start, floor, &mut found);
+            let mut plain = vec![(7, 1.0)];
+            plain.extend(
+                scores
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &s)| s >= floor)
+                    .map(|(k, &s)| ((start + k) as DocId, s)),
+            );
+            prop_assert_eq!(found, plain);
+        }
+
         #[test]
         fn block_maxima_should_agree_with_a_plain_scan(
             scores in prop::collection::vec(0.0f32..100.0, 0..300),
