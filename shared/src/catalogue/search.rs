@@ -830,7 +830,7 @@ impl Engine {
         if cands.len() > POOL {
             // Equal scores in document order: the same POOL whatever the
             // floor let through.
-            cands.select_nth_unstable_by(POOL - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            cands.select_nth_unstable_by_key(POOL - 1, |&(d, s)| rank_key(d, s));
             cands.truncate(POOL);
         }
         // Variant markers the query itself carries ("lưu động", "cấp
@@ -911,7 +911,7 @@ impl Engine {
             }
         }
         // Documents are distinct: no two entries compare equal.
-        finals.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        finals.sort_unstable_by_key(|&(d, s, _)| rank_key(d, s));
         // One hit per group; the representative is the member closest to
         // citizens (xã, then tỉnh) among those scoring nearly as well.
         let mut hits: Vec<Hit> = Vec::new();
@@ -952,6 +952,15 @@ impl Engine {
         }
         hits
     }
+}
+
+/// Orders documents by score, best first, then in document order, as one
+/// integer (cheaper to compare than a float and a tie-break). Scores are
+/// never negative (weights and factors are positive), and the bits of
+/// floats that are not negative order as the floats do.
+fn rank_key(doc: DocId, score: f32) -> u64 {
+    debug_assert!(score >= 0.0, "{score}");
+    (u64::from(!score.to_bits()) << 32) | u64::from(doc)
 }
 
 /// Adds the documents of a block (its first is `start`) scoring at least
@@ -1397,6 +1406,15 @@ mod tests {
                     .map(|(k, &s)| ((start + k) as DocId, s)),
             );
             prop_assert_eq!(found, plain);
+        }
+
+        #[test]
+        fn rank_keys_should_order_as_scores_then_documents(
+            a in (0u32..100, 0.0f32..1e6), b in (0u32..100, 0.0f32..1e6), tie in any::<bool>(),
+        ) {
+            let b = if tie { (b.0, a.1) } else { b };
+            let by_score = b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            prop_assert_eq!(rank_key(a.0, a.1).cmp(&rank_key(b.0, b.1)), by_score);
         }
 
         #[test]

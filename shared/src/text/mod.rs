@@ -226,6 +226,15 @@ impl Token {
     /// pass over its characters (see [`letter`]).
     pub fn new(text: &str) -> Self {
         let text = canonical_number(text);
+        if text.is_ascii() {
+            // No diacritic: the three spellings are one.
+            let folded = canonical_i(text.clone());
+            return Self {
+                toned: folded.clone(),
+                folded,
+                text,
+            };
+        }
         let mut folded = String::with_capacity(text.len());
         let mut marked = String::with_capacity(text.len());
         let mut tone = None;
