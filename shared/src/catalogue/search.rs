@@ -783,7 +783,7 @@ impl Engine {
                 Scored::Sparse(postings) => acc ^ postings.first().map_or(0, |p| p.doc),
             });
         std::hint::black_box(first);
-        let mut rows: Vec<(&[u16], f32)> = Vec::with_capacity(terms.len());
+        let mut rows: Vec<(&[u8], f32)> = Vec::with_capacity(terms.len());
         for &(w, (idf, found)) in &looked {
             let wi = w * idf;
             match found {
@@ -1001,7 +1001,7 @@ fn at_floor_with(block: &[f32], start: usize, floor: f32, out: &mut Vec<(DocId, 
 /// AVX2 (every current server) the same loop runs eight documents per
 /// instruction instead of four, with AVX-512 sixteen: the same operations
 /// in the same order, so the same sums to the last bit.
-fn add_rows(rows: &[(&[u16], f32)], scores: &mut [f32]) {
+fn add_rows(rows: &[(&[u8], f32)], scores: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") {
         // SAFETY: the processor has AVX-512, checked just above.
@@ -1017,19 +1017,19 @@ fn add_rows(rows: &[(&[u16], f32)], scores: &mut [f32]) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-fn add_rows_avx512(rows: &[(&[u16], f32)], scores: &mut [f32]) {
+fn add_rows_avx512(rows: &[(&[u8], f32)], scores: &mut [f32]) {
     add_rows_with(rows, scores)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn add_rows_avx2(rows: &[(&[u16], f32)], scores: &mut [f32]) {
+fn add_rows_avx2(rows: &[(&[u8], f32)], scores: &mut [f32]) {
     add_rows_with(rows, scores)
 }
 
 /// [`add_rows`], compiled into each caller with its processor features.
 #[inline(always)]
-fn add_rows_with(rows: &[(&[u16], f32)], scores: &mut [f32]) {
+fn add_rows_with(rows: &[(&[u8], f32)], scores: &mut [f32]) {
     for chunk in rows.chunks(4) {
         match *chunk {
             [(a, wa)] => {
@@ -1433,10 +1433,10 @@ mod tests {
         #[test]
         fn add_rows_should_give_the_portable_loops_sums_to_the_bit(
             rows in prop::collection::vec(
-                (prop::collection::vec(any::<u16>(), 0..200), 0.0f32..10.0), 0..9),
+                (prop::collection::vec(any::<u8>(), 0..200), 0.0f32..10.0), 0..9),
             start in prop::collection::vec(0.0f32..100.0, 0..200),
         ) {
-            let rows: Vec<(&[u16], f32)> = rows.iter().map(|(r, w)| (&r[..], *w)).collect();
+            let rows: Vec<(&[u8], f32)> = rows.iter().map(|(r, w)| (&r[..], *w)).collect();
             let (mut fast, mut portable) = (start.clone(), start);
             add_rows(&rows, &mut fast);
             add_rows_with(&rows, &mut portable);
