@@ -1144,6 +1144,13 @@ impl Index {
         self.pairs.get(&(a, b)).copied()
     }
 
+    /// Whether the catalogue writes `word` right after `prev` or right
+    /// before `next` (either may be missing).
+    pub fn pairs_with(&self, prev: Option<TermId>, word: TermId, next: Option<TermId>) -> bool {
+        prev.is_some_and(|p| self.bigram(p, word).is_some())
+            || next.is_some_and(|x| self.bigram(word, x).is_some())
+    }
+
     /// Known syllables close to `typed` (same phonetic key, or one edit
     /// away) that the catalogue writes right after `prev` or right before
     /// `next`: what a citizen who typed a real but wrong syllable ("thường

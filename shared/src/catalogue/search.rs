@@ -438,23 +438,16 @@ impl Engine {
                 && !t.folded.bytes().all(|b| b.is_ascii_digit())
                 && !self.lexicon.starts_phrase(t)
         };
-        if !typed.iter().any(unknown) {
-            return typed;
-        }
         for i in 0..typed.len() {
             if !unknown(&typed[i]) {
                 continue;
             }
             let prev = i.checked_sub(1).and_then(|j| ix.term(&typed[j].folded));
             let next = typed.get(i + 1).and_then(|t| ix.term(&t.folded));
-            let fits = |w: TermId| {
-                prev.is_some_and(|p| ix.bigram(p, w).is_some())
-                    || next.is_some_and(|x| ix.bigram(w, x).is_some())
-            };
             let found: Vec<(TermId, Closeness)> = ix
                 .typo_candidates(&typed[i].folded, 1)
                 .into_iter()
-                .filter(|&(w, _)| fits(w))
+                .filter(|&(w, _)| ix.pairs_with(prev, w, next))
                 .collect();
             let closest = found.iter().map(|&(_, c)| c).min();
             let mut best = found.iter().filter(|&&(_, c)| Some(c) == closest);
@@ -599,10 +592,7 @@ impl Engine {
             let next = content(i + 1).map(|u| u.id);
             let alone = prev.is_none() && next.is_none();
             let (prev, next) = (prev.flatten(), next.flatten());
-            let pairs_ok = |w: TermId| {
-                prev.is_some_and(|p| ix.bigram(p, w).is_some())
-                    || next.is_some_and(|x| ix.bigram(w, x).is_some())
-            };
+            let pairs_ok = |w: TermId| ix.pairs_with(prev, w, next);
             let known = units[i].id;
             if known.is_some_and(|w| alone || pairs_ok(w)) {
                 continue;
