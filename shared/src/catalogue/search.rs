@@ -809,7 +809,7 @@ impl Engine {
             let (_, nth, _) = maxima.select_nth_unstable_by(POOL - 1, |a, b| b.total_cmp(a));
             floor = floor.max(*nth);
         }
-        let mut cands: Vec<(DocId, f32)> = Vec::with_capacity(256);
+        let mut cands: Vec<u64> = Vec::with_capacity(256);
         for (b, &m) in block_best.iter().enumerate() {
             if m >= floor {
                 let start = b * BLOCK;
@@ -820,7 +820,7 @@ impl Engine {
         if cands.len() > POOL {
             // Equal scores in document order: the same POOL whatever the
             // floor let through.
-            cands.select_nth_unstable_by_key(POOL - 1, |&(d, s)| rank_key(d, s));
+            cands.select_nth_unstable(POOL - 1);
             cands.truncate(POOL);
         }
         // Variant markers the query itself carries ("lưu động", "cấp
@@ -851,13 +851,18 @@ impl Engine {
         };
         // As for the terms above: the candidates' data lies scattered, and
         // reading a little of each first lets their cache misses overlap.
-        let first = cands.iter().fold(0u32, |acc, &(d, _)| {
-            acc ^ ix.name_terms(d).first().copied().unwrap_or(0)
+        let first = cands.iter().fold(0u32, |acc, &key| {
+            acc ^ ix
+                .name_terms(from_rank_key(key).0)
+                .first()
+                .copied()
+                .unwrap_or(0)
         });
         std::hint::black_box(first);
         let mut finals: Vec<(DocId, f32, f32)> = cands
             .into_iter()
-            .map(|(d, raw)| {
+            .map(|key| {
+                let (d, raw) = from_rank_key(key);
                 let meta = ix.meta(d);
                 let den = ix.name_weight(d);
                 let mut num = 0.0;
@@ -953,10 +958,24 @@ fn rank_key(doc: DocId, score: f32) -> u64 {
     (u64::from(!score.to_bits()) << 32) | u64::from(doc)
 }
 
-/// Adds the documents of a block (its first is `start`) scoring at least
-/// `floor` to `out`. Few of a block's documents do: eight are compared at
-/// once, and only the rare group with one at the floor is looked into.
-fn at_floor(block: &[f32], start: usize, floor: f32, out: &mut Vec<(DocId, f32)>) {
+/// The document and raw score a rank key ([`rank_key`]) was made of.
+fn from_rank_key(key: u64) -> (DocId, f32) {
+    (key as DocId, f32::from_bits(!((key >> 32) as u32)))
+}
+
+/// Adds the rank keys ([`rank_key`]) of the documents of a block (its
+/// first is `start`) scoring at least `floor` to `out`, in document order.
+/// Few of a block's documents do, and which is unpredictable: a branch per
+/// document (or per group with one) costs more in mispredictions than the
+/// comparisons themselves, so where the processor can, sixteen are
+/// compared at once and the ones at the floor packed together without a
+/// branch.
+fn at_floor(block: &[f32], start: usize, floor: f32, out: &mut Vec<u64>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the processor has AVX-512, checked just above.
+        return unsafe { at_floor_avx512(block, start, floor, out) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor has AVX2, checked just above.
@@ -966,13 +985,52 @@ fn at_floor(block: &[f32], start: usize, floor: f32, out: &mut Vec<(DocId, f32)>
 }
 
 #[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn at_floor_avx512(block: &[f32], start: usize, floor: f32, out: &mut Vec<u64>) {
+    use std::arch::x86_64::*;
+    let at_least = _mm512_set1_ps(floor);
+    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    // Document k and inverted score k side by side: one u64 key each.
+    let low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    let high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    let mut chunks = block.chunks_exact(16);
+    for (c, chunk) in (&mut chunks).enumerate() {
+        // SAFETY: a chunk is sixteen floats.
+        let scores = unsafe { _mm512_loadu_ps(chunk.as_ptr()) };
+        let kept = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(scores, at_least);
+        if kept == 0 {
+            continue;
+        }
+        let first = _mm512_set1_epi32((start + c * 16) as i32);
+        let docs = _mm512_maskz_compress_epi32(kept, _mm512_add_epi32(first, lanes));
+        let inverted = _mm512_xor_si512(_mm512_castps_si512(scores), _mm512_set1_epi32(-1));
+        let inverted = _mm512_maskz_compress_epi32(kept, inverted);
+        let mut keys = [0u64; 16];
+        // SAFETY: each store writes 64 bytes, half of `keys`.
+        unsafe {
+            let to = keys.as_mut_ptr().cast::<__m512i>();
+            _mm512_storeu_si512(to, _mm512_permutex2var_epi32(docs, low, inverted));
+            _mm512_storeu_si512(to.add(1), _mm512_permutex2var_epi32(docs, high, inverted));
+        }
+        // All sixteen copied (a fixed-size copy), the kept ones left.
+        let len = out.len();
+        out.extend_from_slice(&keys);
+        out.truncate(len + kept.count_ones() as usize);
+    }
+    let done = block.len() - chunks.remainder().len();
+    at_floor_with(chunks.remainder(), start + done, floor, out);
+}
+
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn at_floor_avx2(block: &[f32], start: usize, floor: f32, out: &mut Vec<(DocId, f32)>) {
+fn at_floor_avx2(block: &[f32], start: usize, floor: f32, out: &mut Vec<u64>) {
     at_floor_with(block, start, floor, out)
 }
 
+/// [`at_floor`] without wide registers: eight compared at once into a bit
+/// mask, and only a group with a bit set looked into.
 #[inline(always)]
-fn at_floor_with(block: &[f32], start: usize, floor: f32, out: &mut Vec<(DocId, f32)>) {
+fn at_floor_with(block: &[f32], start: usize, floor: f32, out: &mut Vec<u64>) {
     for (c, group) in block.chunks(8).enumerate() {
         let mut mask = group
             .iter()
@@ -981,7 +1039,7 @@ fn at_floor_with(block: &[f32], start: usize, floor: f32, out: &mut Vec<(DocId, 
         while mask != 0 {
             let k = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            out.push(((start + c * 8 + k) as DocId, group[k]));
+            out.push(rank_key((start + c * 8 + k) as DocId, group[k]));
         }
     }
 }
@@ -1385,17 +1443,23 @@ mod tests {
                 Some(i) if !scores.is_empty() => scores[i.index(scores.len())],
                 _ => floor,
             };
-            let mut found = vec![(7, 1.0)];
+            let mut found = vec![7];
             at_floor(&scores, start, floor, &mut found);
-            let mut plain = vec![(7, 1.0)];
+            let mut portable = vec![7];
+            at_floor_with(&scores, start, floor, &mut portable);
+            let mut plain = vec![7];
             plain.extend(
                 scores
                     .iter()
                     .enumerate()
                     .filter(|&(_, &s)| s >= floor)
-                    .map(|(k, &s)| ((start + k) as DocId, s)),
+                    .map(|(k, &s)| rank_key((start + k) as DocId, s)),
             );
-            prop_assert_eq!(found, plain);
+            prop_assert_eq!(&found, &plain);
+            prop_assert_eq!(&portable, &plain);
+            for (&key, (k, &s)) in found[1..].iter().zip(scores.iter().enumerate().filter(|&(_, &s)| s >= floor)) {
+                prop_assert_eq!(from_rank_key(key), ((start + k) as DocId, s));
+            }
         }
 
         #[test]
