@@ -826,11 +826,14 @@ impl Engine {
         // Variant markers the query itself carries ("lưu động", "cấp
         // lại"): a procedure without them fits it less, just as one with a
         // marker the query lacks.
+        // Read in the words typed and, when the lexicon rewrote some, in
+        // the words read (without rewrites they are the same words).
         let mut asked_markers: Vec<u16> = Vec::new();
-        let typed: Vec<&Token> = r.typed.iter().collect();
-        let units: Vec<&Token> = r.units.iter().map(|u| u.token).collect();
-        self.lexicon
-            .markers_in(&[&typed, &units], &mut asked_markers);
+        self.lexicon.markers_in(&[r.typed], &mut asked_markers);
+        if !r.side.is_empty() {
+            let units: Vec<&Token> = r.units.iter().map(|u| u.token).collect();
+            self.lexicon.markers_in(&[&units], &mut asked_markers);
+        }
         let age = ages::in_query(r.typed);
         // Filler and cue words do not count as naming a procedure; typo
         // candidates count with their (lower) weight. Kept with the idf
