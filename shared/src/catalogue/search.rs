@@ -78,6 +78,9 @@ pub struct Params {
     pub answer_name_coverage: f32,
     /// Score share the runner-up must stay under for a direct answer.
     pub answer_margin: f32,
+    /// Least weight of a word a rewrite brings in place of the citizen's
+    /// own ([`Engine::added_share`]).
+    pub added_word: f32,
 }
 
 impl Default for Params {
@@ -97,9 +100,10 @@ impl Default for Params {
             other_age: 0.3,
             fit_name_weight: 0.2,
             min_coverage: 0.45,
-            answer_coverage: 0.6,
+            answer_coverage: 0.55,
             answer_name_coverage: 0.0,
             answer_margin: 0.825,
+            added_word: 0.6,
         }
     }
 }
@@ -189,6 +193,9 @@ struct Unit<'a> {
     alts: Vec<(TermId, f32)>,
     /// A bare syllable taken for filler that may be a word of a procedure.
     ambiguous: bool,
+    /// For a word a rewrite brought in: its share of the typed words it
+    /// stands for ([`Engine::added_share`]); 1 otherwise.
+    share: f32,
 }
 
 impl Unit<'_> {
@@ -491,8 +498,15 @@ impl Engine {
                 r.side.push((span, p.rewritten));
                 for (k, target) in targets.into_iter().enumerate() {
                     if k == 0 {
-                        r.units
-                            .extend(target.iter().map(|t| self.unit(t, Role::Content, false)));
+                        let share = self.added_share(span, target);
+                        let typed_in = |t: &Token| span.iter().any(|f| f.compatible(t));
+                        r.units.extend(target.iter().map(|t| {
+                            let mut u = self.unit(t, Role::Content, false);
+                            if !typed_in(t) {
+                                u.share = share;
+                            }
+                            u
+                        }));
                     } else {
                         r.side.push((target, 1.0));
                     }
@@ -513,6 +527,31 @@ impl Engine {
         r
     }
 
+    /// The weight of each word a rewrite brings in that the citizen did
+    /// not type. A rewrite that keeps every typed word only says more
+    /// precisely what was named ("chứng thực bản sao" → the procedure's
+    /// full name): its words weigh fully. One that replaces words
+    /// translates them, and the words it brings stand for those replaced:
+    /// together about as much as they, each between
+    /// [`Params::added_word`] and 1. Otherwise a short phrase of context
+    /// ("tiệm vàng" → vàng trang sức, mỹ nghệ: who is asking) outweighs
+    /// what the citizen asks for ("muốn làm đại lý đổi ngoại tệ").
+    fn added_share(&self, typed: &[Token], target: &[Token]) -> f32 {
+        let replaced = typed
+            .iter()
+            .filter(|t| !target.iter().any(|w| t.compatible(w)))
+            .count();
+        let added = target
+            .iter()
+            .filter(|w| !typed.iter().any(|t| t.compatible(w)))
+            .count();
+        if replaced == 0 || added == 0 {
+            1.0
+        } else {
+            (replaced as f32 / added as f32).clamp(self.params.added_word, 1.0)
+        }
+    }
+
     /// One syllable of the query with its terms looked up once.
     fn unit<'a>(&self, token: &'a Token, role: Role, ambiguous: bool) -> Unit<'a> {
         let ix = &self.index;
@@ -531,6 +570,7 @@ impl Engine {
             role,
             alts: Vec::new(),
             ambiguous,
+            share: 1.0,
         }
     }
 
@@ -649,12 +689,12 @@ impl Engine {
             }
         };
         for u in &r.units {
-            let w = self.role_weight(u.role);
+            let w = self.role_weight(u.role) * u.share;
             put(u.id, w);
             put(u.toned, w * TONED_BONUS);
             put(u.shaped, w * SHAPE_BONUS);
             for &(id, aw) in &u.alts {
-                put(Some(id), aw);
+                put(Some(id), aw * u.share);
             }
         }
         for pair in r.units.windows(2) {
@@ -1400,6 +1440,50 @@ mod tests {
         assert_eq!(top("nhập hộ khẩu cho con").1.as_deref(), Some("1.004222"));
         assert_eq!(top("làm lại bằng lái").1.as_deref(), Some("3.000348"));
         assert_eq!(top("GPLX").1.as_deref(), Some("3.000346"));
+    }
+
+    #[test]
+    fn words_a_rewrite_brings_in_place_of_the_citizens_should_share_their_weight() {
+        let terms = engine().query_terms("làm lại bằng lái");
+        let weight = |key: &str| {
+            terms
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|&(_, w)| w)
+                .unwrap_or_else(|| panic!("no {key} in {terms:?}"))
+        };
+        // "bằng lái" → giấy phép lái xe: "lái" was typed, the three words
+        // brought in stand for "bằng" alone, each at the least weight.
+        assert_eq!(weight("lai"), 1.0);
+        for key in ["giay", "phep", "xe"] {
+            assert_eq!(weight(key), Params::default().added_word, "{key}");
+        }
+        // "làm lại" → cấp lại: one word for one word.
+        assert_eq!(weight("cap"), 1.0);
+        // A rewrite that keeps every typed word only adds precision.
+        let e = Engine::from_procedures(
+            &[proc(
+                "1.014063",
+                "Cấp đổi thẻ căn cước",
+                &[Level::Commune],
+                "Căn cước",
+            )],
+            Lexicon::parse(Sources {
+                chat: "",
+                abbreviations: "",
+                synonyms: "đổi thẻ\tcấp đổi thẻ\n",
+                aspects: "",
+                filler: "",
+                variants: "",
+                intents: "",
+            })
+            .unwrap(),
+        );
+        let terms = e.query_terms("đổi thẻ");
+        assert!(
+            terms.iter().any(|(k, w)| k == "cap" && *w == 1.0),
+            "{terms:?}"
+        );
     }
 
     #[test]
