@@ -355,6 +355,9 @@ impl Engine {
         }
         for u in &r.units {
             let _ = write!(s, "  {:<12} {:?}", u.token.text, u.role);
+            if u.share < 1.0 {
+                let _ = write!(s, " ×{:.2}", u.share);
+            }
             for &(a, w) in &u.alts {
                 let _ = write!(s, " ~{}({w:.2})", self.index.key(a));
             }
@@ -535,7 +538,9 @@ impl Engine {
     /// together about as much as they, each between
     /// [`Params::added_word`] and 1. Otherwise a short phrase of context
     /// ("tiệm vàng" → vàng trang sức, mỹ nghệ: who is asking) outweighs
-    /// what the citizen asks for ("muốn làm đại lý đổi ngoại tệ").
+    /// what the citizen asks for ("muốn làm đại lý đổi ngoại tệ"). The
+    /// same holds for abbreviations of several meanings, which stay
+    /// rewrites: "BHYT" typed once is one word of evidence, not four.
     fn added_share(&self, typed: &[Token], target: &[Token]) -> f32 {
         let replaced = typed
             .iter()
