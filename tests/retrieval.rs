@@ -134,3 +134,21 @@ fn a_childs_age_should_lead_to_the_procedure_for_its_age_group() {
         assert_eq!(top.as_deref(), Some(expect), "{q}: {:?}", found.hits);
     }
 }
+
+#[test]
+fn calibration_should_report_what_its_settings_achieve_and_not_fall_below_the_defaults() {
+    // A few lines of each kind keep the sweep short in a debug build.
+    let lines = labelled();
+    let some: Vec<_> = ["clean", "nodiac", "typo", "abbrev", "oos"]
+        .iter()
+        .flat_map(|slice| lines.iter().filter(move |l| l.slice == *slice).take(2))
+        .cloned()
+        .collect();
+    let engine = engine();
+    let c = eval::calibrate(engine, &some);
+    let defaults = eval::mean_utility(engine, &some);
+    assert!(c.utility >= defaults - 1e-9, "{} < {defaults}", c.utility);
+    let calibrated = engine.as_ref().clone().with_params(c.params);
+    let again = eval::mean_utility(&calibrated, &some);
+    assert!((again - c.utility).abs() < 1e-9, "{again} != {}", c.utility);
+}

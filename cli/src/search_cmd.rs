@@ -219,8 +219,9 @@ pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
     if a.calibrate {
         let c = eval::calibrate(&engine, &lines);
         crate::say!(
-            "calibrated on {} queries: fit_name_weight {:.2}, min_coverage {:.3}, answer_coverage {:.3}, answer_name_coverage {:.2}, answer_margin {:.3} (mean utility {:.3}; defaults give {:.3})",
+            "calibrated on {} queries: added_word {:.1}, fit_name_weight {:.2}, min_coverage {:.3}, answer_coverage {:.3}, answer_name_coverage {:.2}, answer_margin {:.3} (mean utility {:.3}; defaults give {:.3})",
             lines.len(),
+            c.params.added_word,
             c.params.fit_name_weight,
             c.params.min_coverage,
             c.params.answer_coverage,

@@ -222,30 +222,52 @@ pub struct Calibration {
 }
 
 /// Searches the decision thresholds (coverage to propose anything, coverage
-/// and margin to answer directly) for the best mean utility on `lines`.
-/// Ranking does not depend on these thresholds, so every query is searched
-/// once. Among equally good settings the strictest wins.
+/// and margin to answer directly) for the best mean utility on `lines`,
+/// together with the one ranking weight the decision leans on most, the
+/// least weight of words a rewrite brings in ([`Params::added_word`]).
+/// Ranking does not depend on the thresholds, so every query is searched
+/// once per value of that weight. Among equally good settings the
+/// strictest wins (and the larger weight).
 pub fn calibrate(engine: &Engine, lines: &[Labelled]) -> Calibration {
-    let judged: Vec<(&Labelled, Found, Option<usize>)> = lines
-        .iter()
-        .map(|l| {
-            let f = engine.search(&l.q);
-            let rank = f
-                .hits
-                .iter()
-                .position(|h| l.expect.iter().any(|e| e == h.code.as_str()))
-                .map(|i| i + 1);
-            (l, f, rank)
-        })
-        .collect();
     let base = engine.params();
     let mut best = Calibration {
         params: base,
         utility: f64::NEG_INFINITY,
     };
-    let steps = |from: f32, to: f32, step: f32| {
-        let n = ((to - from) / step).round() as usize;
-        (0..=n).rev().map(move |i| from + step * i as f32)
+    let mut probe = engine.clone();
+    for added_word in steps(0.3, 1.0, 0.1) {
+        probe = probe.with_params(Params { added_word, ..base });
+        let judged: Vec<(&Labelled, Found, Option<usize>)> = lines
+            .iter()
+            .map(|l| {
+                let f = probe.search(&l.q);
+                let rank = f
+                    .hits
+                    .iter()
+                    .position(|h| l.expect.iter().any(|e| e == h.code.as_str()))
+                    .map(|i| i + 1);
+                (l, f, rank)
+            })
+            .collect();
+        let found = best_thresholds(&judged, probe.params());
+        if found.utility > best.utility + 1e-9 {
+            best = found;
+        }
+    }
+    best
+}
+
+/// `from` to `to` by `step`, largest first.
+fn steps(from: f32, to: f32, step: f32) -> impl Iterator<Item = f32> {
+    let n = ((to - from) / step).round() as usize;
+    (0..=n).rev().map(move |i| from + step * i as f32)
+}
+
+/// The decision thresholds that serve searched queries best.
+fn best_thresholds(judged: &[(&Labelled, Found, Option<usize>)], base: Params) -> Calibration {
+    let mut best = Calibration {
+        params: base,
+        utility: f64::NEG_INFINITY,
     };
     for fit_name_weight in steps(0.0, 1.0, 0.1) {
         for min_coverage in steps(0.2, 0.9, 0.025) {
