@@ -502,10 +502,9 @@ impl Engine {
                 for (k, target) in targets.into_iter().enumerate() {
                     if k == 0 {
                         let share = self.added_share(span, target);
-                        let typed_in = |t: &Token| span.iter().any(|f| f.compatible(t));
                         r.units.extend(target.iter().map(|t| {
                             let mut u = self.unit(t, Role::Content, false);
-                            if !typed_in(t) {
+                            if !typed_in(span, t) {
                                 u.share = share;
                             }
                             u
@@ -546,10 +545,7 @@ impl Engine {
             .iter()
             .filter(|t| !target.iter().any(|w| t.compatible(w)))
             .count();
-        let added = target
-            .iter()
-            .filter(|w| !typed.iter().any(|t| t.compatible(w)))
-            .count();
+        let added = target.iter().filter(|w| !typed_in(typed, w)).count();
         if replaced == 0 || added == 0 {
             1.0
         } else {
@@ -995,6 +991,12 @@ impl Engine {
         }
         hits
     }
+}
+
+/// Whether a word of a rewrite's target is one of the words typed (as a
+/// catalogue word the typed one can stand for).
+fn typed_in(typed: &[Token], word: &Token) -> bool {
+    typed.iter().any(|t| t.compatible(word))
 }
 
 /// Orders documents by score, best first, then in document order, as one
