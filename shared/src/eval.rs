@@ -363,6 +363,7 @@ mod tests {
                     also: vec![],
                     coverage: 1.0,
                     name_coverage: 1.0,
+                    split_word: false,
                     doc: 0,
                 })
                 .collect(),

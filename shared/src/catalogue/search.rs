@@ -81,6 +81,9 @@ pub struct Params {
     /// Least weight of a word a rewrite brings in place of the citizen's
     /// own ([`Engine::added_share`]).
     pub added_word: f32,
+    /// Share of the rarer syllable's documents that must have the pair
+    /// for two syllables to count as one word ([`Engine::splits_a_word`]).
+    pub cohesion: f32,
 }
 
 impl Default for Params {
@@ -104,6 +107,7 @@ impl Default for Params {
             answer_name_coverage: 0.0,
             answer_margin: 0.825,
             added_word: 0.6,
+            cohesion: 0.5,
         }
     }
 }
@@ -145,6 +149,10 @@ pub struct Hit {
     /// Share of the procedure's name the query matches.
     #[serde(skip)]
     pub name_coverage: f32,
+    /// Whether it matches a word of the query only by half (see
+    /// [`Engine::splits_a_word`]); only looked at for the first hit.
+    #[serde(skip)]
+    pub split_word: bool,
     #[serde(skip)]
     pub(crate) doc: DocId,
 }
@@ -196,6 +204,9 @@ struct Unit<'a> {
     /// For a word a rewrite brought in: its share of the typed words it
     /// stands for ([`Engine::added_share`]); 1 otherwise.
     share: f32,
+    /// A known syllable the catalogue never writes next to its content
+    /// neighbours: a word of its own in the citizen's text.
+    lone: bool,
 }
 
 impl Unit<'_> {
@@ -300,8 +311,9 @@ impl Engine {
         let typed = self.tokens(query);
         let reading = self.read(&typed);
         let aspect = reading.aspects.first().copied();
-        let terms = self.terms(&reading);
-        let hits = self.rank(&reading, &terms);
+        let mut words = Vec::new();
+        let terms = self.terms(&reading, &mut words);
+        let hits = self.rank(&reading, &terms, &words);
         let outcome = decide(&self.params, &hits);
         let content_words = reading
             .units
@@ -329,7 +341,7 @@ impl Engine {
             Some((_, v)) => *v = v.max(w),
             None => out.push((key, w)),
         };
-        for (id, w) in self.terms(&reading) {
+        for (id, w) in self.terms(&reading, &mut Vec::new()) {
             let key = self.index.key(id);
             // A toned term carries its vowel shape's bonus: as separate
             // terms, the shape's weight is its own.
@@ -372,12 +384,13 @@ impl Engine {
         for h in &found.hits {
             let _ = writeln!(
                 s,
-                "  {} {:>8.2} cov {:.2} name {:.2} fit {:.2}  {}",
+                "  {} {:>8.2} cov {:.2} name {:.2} fit {:.2}{}  {}",
                 h.code,
                 h.score,
                 h.coverage,
                 h.name_coverage,
                 h.fit(&self.params),
+                if h.split_word { " half-word" } else { "" },
                 h.name
             );
         }
@@ -572,6 +585,7 @@ impl Engine {
             alts: Vec::new(),
             ambiguous,
             share: 1.0,
+            lone: false,
         }
     }
 
@@ -638,6 +652,7 @@ impl Engine {
             if known.is_some_and(|w| alone || pairs_ok(w)) {
                 continue;
             }
+            units[i].lone = known.is_some();
             // A word typed with its diacritics that the catalogue spells
             // exactly so was meant: citizens' own phrasing ("giá đất mặt
             // tiền") pairs words the catalogue never pairs.
@@ -679,8 +694,9 @@ impl Engine {
     }
 
     /// The weighted terms of a reading, sorted by id; a term reached
-    /// several ways keeps its largest weight.
-    fn terms(&self, r: &Reading) -> Vec<(TermId, f32)> {
+    /// several ways keeps its largest weight. The two-syllable words the
+    /// citizen typed ([`Engine::word`]) go to `words`.
+    fn terms(&self, r: &Reading, words: &mut Vec<Word>) -> Vec<(TermId, f32)> {
         let ix = &self.index;
         let p = &self.params;
         let mut out: Vec<(TermId, f32)> = Vec::with_capacity(8 * r.units.len() + 8);
@@ -702,10 +718,15 @@ impl Engine {
             if pair[0].role != Role::Content || pair[1].role != Role::Content {
                 continue;
             }
-            for (l, lw) in pair[0].spellings() {
-                for (rt, rw) in pair[1].spellings() {
+            for (i, (l, lw)) in pair[0].spellings().enumerate() {
+                for (j, (rt, rw)) in pair[1].spellings().enumerate() {
                     if let (Some(l), Some(rt)) = (l, rt) {
-                        put(ix.bigram(l, rt), p.bigram * lw.min(rw));
+                        let both = ix.bigram(l, rt);
+                        // As typed (typo candidates come after).
+                        if i == 0 && j == 0 {
+                            words.extend(both.filter(|&b| self.word(l, rt, b)).map(|b| [l, rt, b]));
+                        }
+                        put(both, p.bigram * lw.min(rw));
                     }
                 }
             }
@@ -778,7 +799,7 @@ impl Engine {
         if total == 0.0 { 0.0 } else { hit / total }
     }
 
-    fn rank(&self, r: &Reading, terms: &[(TermId, f32)]) -> Vec<Hit> {
+    fn rank(&self, r: &Reading, terms: &[(TermId, f32)], words: &[Word]) -> Vec<Hit> {
         // Buffers per thread, reused: a fresh zeroed allocation per query
         // costs more than the scoring of rare terms.
         thread_local! {
@@ -786,10 +807,16 @@ impl Engine {
                 std::cell::RefCell::new(Scratch { scores: Vec::new(), name_weights: Vec::new() })
             };
         }
-        SCRATCH.with_borrow_mut(|scratch| self.rank_with(r, terms, scratch))
+        SCRATCH.with_borrow_mut(|scratch| self.rank_with(r, terms, words, scratch))
     }
 
-    fn rank_with(&self, r: &Reading, terms: &[(TermId, f32)], scratch: &mut Scratch) -> Vec<Hit> {
+    fn rank_with(
+        &self,
+        r: &Reading,
+        terms: &[(TermId, f32)],
+        words: &[Word],
+        scratch: &mut Scratch,
+    ) -> Vec<Hit> {
         let ix = &self.index;
         let p = &self.params;
         let Scratch {
@@ -944,11 +971,6 @@ impl Engine {
                 (d, s, name_cov)
             })
             .collect();
-        for &(id, _) in terms {
-            if let Some(slot) = name_weights.get_mut(id as usize) {
-                *slot = 0.0;
-            }
-        }
         // Documents are distinct: no two entries compare equal.
         finals.sort_unstable_by_key(|&(d, s, _)| rank_key(d, s));
         // One hit per group; the representative is the member closest to
@@ -981,6 +1003,7 @@ impl Engine {
                 also: Vec::new(),
                 coverage: 0.0,
                 name_coverage: name_cov,
+                split_word: false,
                 doc: d,
             });
         }
@@ -989,9 +1012,80 @@ impl Engine {
             h.coverage = self.coverage(&units, h.doc);
             h.score = (h.score * 1000.0).round() / 1000.0;
         }
+        if let Some(top) = hits.first_mut() {
+            top.split_word = self.splits_a_word(r, words, top.doc, name_weights);
+        }
+        for &(id, _) in terms {
+            if let Some(slot) = name_weights.get_mut(id as usize) {
+                *slot = 0.0;
+            }
+        }
         hits
     }
+
+    /// Whether a document matches a word of the query only by half: one
+    /// syllable of a two-syllable word, the other half being no part of
+    /// what the citizen typed. "cấp giấy phép lao động" is not "Cấp Giấy
+    /// chứng nhận Lao động hàng hải" ("giấy" of "giấy phép" matched in
+    /// "giấy chứng nhận"), nor is "hành nghề y" "hành nghề thú y". Such a
+    /// document shares letters with the query, not what it asks for: it
+    /// may be offered, not answered.
+    ///
+    /// Two syllables make one word where most documents with the rarer of
+    /// them have the pair ([`Params::cohesion`]). Read both ways:
+    /// - a word of the query of which the document has one half only (and
+    ///   the query that half nowhere else);
+    /// - a word of the document's name of which the query has one half,
+    ///   where the citizen wrote that half next to words the catalogue
+    ///   never writes it with. "xin phép mang vàng" keeps its answer
+    ///   ("phép mang" is how the catalogue writes it); "nghề y" does not.
+    ///
+    /// `named` is the table of what each name term of the query adds to a
+    /// name's coverage (see `rank_with`): not zero for the syllables the
+    /// query names.
+    fn splits_a_word(&self, r: &Reading, words: &[Word], d: DocId, named: &[f32]) -> bool {
+        let ix = &self.index;
+        let has = |t: TermId| ix.scoring(t).1.has(d);
+        let content = |u: &Unit| u.role == Role::Content;
+        for &[a, b, ab] in words {
+            let half = match (has(a), has(b)) {
+                (true, false) => a,
+                (false, true) => b,
+                _ => continue,
+            };
+            let elsewhere = r.units.iter().filter(|u| content(u) && u.id == Some(half));
+            if !has(ab) && elsewhere.count() == 1 {
+                return true;
+            }
+        }
+        if !r.units.iter().any(|u| u.lone) {
+            return false;
+        }
+        let lone = |t: TermId| r.units.iter().any(|u| u.lone && u.id == Some(t));
+        let asked = |t: TermId| named.get(t as usize).is_some_and(|&w| w > 0.0);
+        ix.name_terms(d).windows(2).any(|pair| {
+            let (x, y) = (pair[0], pair[1]);
+            let half = match (asked(x), asked(y)) {
+                (true, false) => x,
+                (false, true) => y,
+                _ => return false,
+            };
+            lone(half) && ix.bigram(x, y).is_some_and(|xy| self.word(x, y, xy))
+        })
+    }
+
+    /// Whether two syllables (`both` their pair's term) make one word: most
+    /// documents with the rarer of them have the pair
+    /// ([`Params::cohesion`]).
+    fn word(&self, a: TermId, b: TermId, both: TermId) -> bool {
+        let df = |t: TermId| self.index.postings(t).len() as f32;
+        a != b && df(both) >= self.params.cohesion * df(a).min(df(b))
+    }
 }
+
+/// Two syllables of the query that make one word, and the term of the
+/// pair: `[first, second, pair]`.
+type Word = [TermId; 3];
 
 /// Whether a word of a rewrite's target is one of the words typed (as a
 /// catalogue word the typed one can stand for).
@@ -1224,8 +1318,9 @@ fn block_maxima_with(scores: &[f32], out: &mut Vec<f32>) -> f32 {
 }
 
 /// The decision on ranked hits: nothing when the best hit covers too little
-/// of the query; a direct answer when it covers enough and stands clear of
-/// the runner-up; otherwise a question with choices.
+/// of the query; a direct answer when it covers enough, has no word of
+/// the query by half only ([`Hit::split_word`]) and stands clear of the
+/// runner-up; otherwise a question with choices.
 pub fn decide(p: &Params, hits: &[Hit]) -> Outcome {
     let Some(top) = hits.first() else {
         return Outcome::None;
@@ -1236,6 +1331,7 @@ pub fn decide(p: &Params, hits: &[Hit]) -> Outcome {
     }
     let runner_up = hits.get(1).map_or(0.0, |h| h.score);
     if fit >= p.answer_coverage
+        && !top.split_word
         && top.name_coverage >= p.answer_name_coverage
         && runner_up < top.score * p.answer_margin
     {
@@ -1310,6 +1406,74 @@ mod tests {
             .unwrap();
             Engine::from_procedures(&procs, lex)
         })
+    }
+
+    #[test]
+    fn a_hit_with_one_half_of_a_word_of_the_query_should_not_be_answered() {
+        use Level::*;
+        let procs = vec![
+            proc("3.000346", "Cấp giấy phép lái xe", &[Central], "Đường bộ"),
+            proc("1.013225", "Cấp giấy phép xây dựng", &[Commune], "Xây dựng"),
+            proc(
+                "1.013226",
+                "Cấp giấy phép di dời công trình",
+                &[Commune],
+                "Xây dựng",
+            ),
+            proc(
+                "1.004268",
+                "Cấp Giấy chứng nhận Lao động hàng hải",
+                &[Central],
+                "Hàng hải",
+            ),
+            proc(
+                "1.004756",
+                "Cấp Chứng chỉ hành nghề thú y",
+                &[Province],
+                "Thú y",
+            ),
+            proc(
+                "1.003915",
+                "Cấp Chứng chỉ hành nghề đấu giá",
+                &[Province],
+                "Bổ trợ tư pháp",
+            ),
+            proc(
+                "1.008891",
+                "Cấp chứng chỉ hành nghề kiến trúc",
+                &[Province],
+                "Kiến trúc",
+            ),
+            proc(
+                "1.001328",
+                "Cấp Giấy phép mang vàng khi xuất cảnh",
+                &[Central],
+                "Ngoại hối",
+            ),
+        ];
+        let e = Engine::from_procedures(&procs, Lexicon::default());
+        let split = |q: &str| {
+            let found = e.search(q);
+            let top = found.hits.first().unwrap_or_else(|| panic!("{q}: no hit"));
+            (top.code.to_string(), top.split_word, found.outcome)
+        };
+        // "giấy" of "giấy phép" matched in "giấy chứng nhận"; "y" of "thú y"
+        // for "nghề y".
+        let (code, split_word, outcome) = split("cấp giấy phép lao động");
+        assert_eq!((code.as_str(), split_word), ("1.004268", true));
+        assert_ne!(outcome, Outcome::Answer);
+        let (code, split_word, outcome) = split("cấp chứng chỉ hành nghề y");
+        assert_eq!((code.as_str(), split_word), ("1.004756", true));
+        assert_ne!(outcome, Outcome::Answer);
+        // Whole words, or a half written as the catalogue writes it.
+        for (q, expect) in [
+            ("cấp chứng chỉ hành nghề thú y", "1.004756"),
+            ("giấy phép lái xe", "3.000346"),
+            ("xin phép mang vàng khi xuất cảnh", "1.001328"),
+        ] {
+            let (code, split_word, _) = split(q);
+            assert_eq!((code.as_str(), split_word), (expect, false), "{q}");
+        }
     }
 
     fn top(q: &str) -> (Outcome, Option<String>) {
