@@ -311,9 +311,8 @@ impl Engine {
         let typed = self.tokens(query);
         let reading = self.read(&typed);
         let aspect = reading.aspects.first().copied();
-        let mut words = Vec::new();
-        let terms = self.terms(&reading, &mut words);
-        let hits = self.rank(&reading, &terms, &words);
+        let terms = self.terms(&reading);
+        let hits = self.rank(&reading, &terms);
         let outcome = decide(&self.params, &hits);
         let content_words = reading
             .units
@@ -341,7 +340,7 @@ impl Engine {
             Some((_, v)) => *v = v.max(w),
             None => out.push((key, w)),
         };
-        for (id, w) in self.terms(&reading, &mut Vec::new()) {
+        for (id, w) in self.terms(&reading) {
             let key = self.index.key(id);
             // A toned term carries its vowel shape's bonus: as separate
             // terms, the shape's weight is its own.
@@ -694,9 +693,8 @@ impl Engine {
     }
 
     /// The weighted terms of a reading, sorted by id; a term reached
-    /// several ways keeps its largest weight. The two-syllable words the
-    /// citizen typed ([`Engine::word`]) go to `words`.
-    fn terms(&self, r: &Reading, words: &mut Vec<Word>) -> Vec<(TermId, f32)> {
+    /// several ways keeps its largest weight.
+    fn terms(&self, r: &Reading) -> Vec<(TermId, f32)> {
         let ix = &self.index;
         let p = &self.params;
         let mut out: Vec<(TermId, f32)> = Vec::with_capacity(8 * r.units.len() + 8);
@@ -718,15 +716,10 @@ impl Engine {
             if pair[0].role != Role::Content || pair[1].role != Role::Content {
                 continue;
             }
-            for (i, (l, lw)) in pair[0].spellings().enumerate() {
-                for (j, (rt, rw)) in pair[1].spellings().enumerate() {
+            for (l, lw) in pair[0].spellings() {
+                for (rt, rw) in pair[1].spellings() {
                     if let (Some(l), Some(rt)) = (l, rt) {
-                        let both = ix.bigram(l, rt);
-                        // As typed (typo candidates come after).
-                        if i == 0 && j == 0 {
-                            words.extend(both.filter(|&b| self.word(l, rt, b)).map(|b| [l, rt, b]));
-                        }
-                        put(both, p.bigram * lw.min(rw));
+                        put(ix.bigram(l, rt), p.bigram * lw.min(rw));
                     }
                 }
             }
@@ -775,31 +768,36 @@ impl Engine {
                 c.spellings.push((idf * w, scored));
             }
             let weight = if weight == 0.0 { ix.max_idf } else { weight };
-            c.units.push((weight, c.spellings.len()));
+            c.units.push((weight, c.spellings.len(), u.id.is_some()));
         }
         c
     }
 
-    /// The share of the query's content a document has.
-    fn coverage(&self, c: &CoverageUnits, doc: DocId) -> f32 {
+    /// The share of the query's content a document has, and which content
+    /// syllables it has as typed (bit k for the k-th; the first 128).
+    fn coverage(&self, c: &CoverageUnits, doc: DocId) -> (f32, u128) {
         let mut total = 0.0;
         let mut hit = 0.0;
         let mut from = 0;
-        for &(weight, to) in &c.units {
+        let mut typed = 0u128;
+        for (k, &(weight, to, known)) in c.units.iter().enumerate() {
             let mut matched: f32 = 0.0;
-            for (worth, scored) in &c.spellings[from..to] {
+            for (s, (worth, scored)) in c.spellings[from..to].iter().enumerate() {
                 if scored.has(doc) {
                     matched = matched.max(*worth);
+                    if s == 0 && known && k < 128 {
+                        typed |= 1 << k;
+                    }
                 }
             }
             from = to;
             total += weight;
             hit += matched.min(weight);
         }
-        if total == 0.0 { 0.0 } else { hit / total }
+        (if total == 0.0 { 0.0 } else { hit / total }, typed)
     }
 
-    fn rank(&self, r: &Reading, terms: &[(TermId, f32)], words: &[Word]) -> Vec<Hit> {
+    fn rank(&self, r: &Reading, terms: &[(TermId, f32)]) -> Vec<Hit> {
         // Buffers per thread, reused: a fresh zeroed allocation per query
         // costs more than the scoring of rare terms.
         thread_local! {
@@ -807,16 +805,10 @@ impl Engine {
                 std::cell::RefCell::new(Scratch { scores: Vec::new(), name_weights: Vec::new() })
             };
         }
-        SCRATCH.with_borrow_mut(|scratch| self.rank_with(r, terms, words, scratch))
+        SCRATCH.with_borrow_mut(|scratch| self.rank_with(r, terms, scratch))
     }
 
-    fn rank_with(
-        &self,
-        r: &Reading,
-        terms: &[(TermId, f32)],
-        words: &[Word],
-        scratch: &mut Scratch,
-    ) -> Vec<Hit> {
+    fn rank_with(&self, r: &Reading, terms: &[(TermId, f32)], scratch: &mut Scratch) -> Vec<Hit> {
         let ix = &self.index;
         let p = &self.params;
         let Scratch {
@@ -1008,12 +1000,17 @@ impl Engine {
             });
         }
         let units = self.coverage_units(r);
-        for h in &mut hits {
-            h.coverage = self.coverage(&units, h.doc);
+        let mut typed = 0;
+        for (i, h) in hits.iter_mut().enumerate() {
+            let (coverage, has) = self.coverage(&units, h.doc);
+            h.coverage = coverage;
             h.score = (h.score * 1000.0).round() / 1000.0;
+            if i == 0 {
+                typed = has;
+            }
         }
         if let Some(top) = hits.first_mut() {
-            top.split_word = self.splits_a_word(r, words, top.doc, name_weights);
+            top.split_word = self.splits_a_word(r, top.doc, typed, name_weights);
         }
         for &(id, _) in terms {
             if let Some(slot) = name_weights.get_mut(id as usize) {
@@ -1043,18 +1040,35 @@ impl Engine {
     /// `named` is the table of what each name term of the query adds to a
     /// name's coverage (see `rank_with`): not zero for the syllables the
     /// query names.
-    fn splits_a_word(&self, r: &Reading, words: &[Word], d: DocId, named: &[f32]) -> bool {
+    fn splits_a_word(&self, r: &Reading, d: DocId, typed: u128, named: &[f32]) -> bool {
         let ix = &self.index;
-        let has = |t: TermId| ix.scoring(t).1.has(d);
         let content = |u: &Unit| u.role == Role::Content;
-        for &[a, b, ab] in words {
-            let half = match (has(a), has(b)) {
-                (true, false) => a,
-                (false, true) => b,
-                _ => continue,
+        // The content syllables in order, with whether the document has
+        // them as typed (`typed`, from the coverage): None where a unit
+        // is no content or unknown, which no pair crosses.
+        let mut k = 0;
+        let mut prev: Option<(TermId, bool)> = None;
+        for u in &r.units {
+            let here = if content(u) {
+                k += 1;
+                u.id.map(|id| (id, k <= 128 && typed & (1 << (k - 1)) != 0))
+            } else {
+                None
+            };
+            let pair = prev.zip(here);
+            prev = here;
+            let Some(((a, has_a), (b, has_b))) = pair else {
+                continue;
+            };
+            if has_a == has_b {
+                continue;
+            }
+            let half = if has_a { a } else { b };
+            let Some(ab) = ix.bigram(a, b) else {
+                continue;
             };
             let elsewhere = r.units.iter().filter(|u| content(u) && u.id == Some(half));
-            if !has(ab) && elsewhere.count() == 1 {
+            if self.word(a, b, ab) && !ix.scoring(ab).1.has(d) && elsewhere.count() == 1 {
                 return true;
             }
         }
@@ -1082,10 +1096,6 @@ impl Engine {
         a != b && df(both) >= self.params.cohesion * df(a).min(df(b))
     }
 }
-
-/// Two syllables of the query that make one word, and the term of the
-/// pair: `[first, second, pair]`.
-type Word = [TermId; 3];
 
 /// Whether a word of a rewrite's target is one of the words typed (as a
 /// catalogue word the typed one can stand for).
@@ -1257,7 +1267,9 @@ fn add_rows_with(rows: &[(&[u8], f32)], scores: &mut [f32]) {
 /// [`Engine::coverage_units`]): per syllable its weight and where its
 /// spellings end in `spellings`.
 struct CoverageUnits<'a> {
-    units: Vec<(f32, usize)>,
+    /// Per content syllable: its weight, where its spellings end, and
+    /// whether the first is as typed (a known syllable).
+    units: Vec<(f32, usize, bool)>,
     spellings: Vec<(f32, Scored<'a>)>,
 }
 
