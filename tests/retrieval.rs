@@ -139,6 +139,19 @@ fn a_procedure_that_has_a_word_of_the_query_only_by_half_should_be_offered_not_a
     }
 }
 
+#[test]
+fn one_word_should_be_answered_only_when_it_names_the_procedure() {
+    // A word that is a small part of every name it is in names a detail:
+    // "đăng kiểm" is in the inspector's certificate and in the vehicle's.
+    for q in ["tra cứu địa chỉ", "đăng kiểm"] {
+        let found = engine().search(q);
+        assert_ne!(found.outcome, Outcome::Answer, "{q}: {:?}", found.hits);
+    }
+    for (q, expect) in [("kết hôn", "1.000894"), ("khai tử", "1.000656")] {
+        assert_answered_with(q, expect);
+    }
+}
+
 // Measured when set (2026-11-30): top-1 0.943, top-3 0.978, MRR@5 0.961,
 // out-of-scope rejection 0.969, aspect 1.000, weakest slice (teen) 0.889,
 // 1 wrong confident answer in 260 (answered directly 0.719). (First set

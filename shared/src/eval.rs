@@ -283,7 +283,11 @@ fn best_thresholds(judged: &[(&Labelled, Found, Option<usize>)], base: Params) -
                     let total: f64 = judged
                         .iter()
                         .map(|(l, f, rank)| {
-                            utility(l, crate::catalogue::search::decide(&p, &f.hits), *rank)
+                            utility(
+                                l,
+                                crate::catalogue::search::decide(&p, &f.hits, f.content_words),
+                                *rank,
+                            )
                         })
                         .sum();
                     let u = total / judged.len().max(1) as f64;

@@ -84,6 +84,13 @@ pub struct Params {
     /// Share of the rarer syllable's documents that must have the pair
     /// for two syllables to count as one word ([`Engine::splits_a_word`]).
     pub cohesion: f32,
+    /// Share of its name a query of one word (at most two syllables of
+    /// content) must match for a direct answer. A longer query may add
+    /// context a name never has, so its share can be small; one word that
+    /// is a small part of a long name ("địa chỉ" in "Thủ tục thông báo
+    /// thay đổi địa chỉ … của tổ chức tài chính vi mô") names a detail,
+    /// not the procedure.
+    pub one_word_name_coverage: f32,
 }
 
 impl Default for Params {
@@ -108,6 +115,7 @@ impl Default for Params {
             answer_margin: 0.825,
             added_word: 0.6,
             cohesion: 0.5,
+            one_word_name_coverage: 0.25,
         }
     }
 }
@@ -313,12 +321,12 @@ impl Engine {
         let aspect = reading.aspects.first().copied();
         let terms = self.terms(&reading);
         let hits = self.rank(&reading, &terms);
-        let outcome = decide(&self.params, &hits);
         let content_words = reading
             .units
             .iter()
             .filter(|u| u.role == Role::Content)
             .count();
+        let outcome = decide(&self.params, &hits, content_words);
         Found {
             outcome,
             aspect,
@@ -1331,9 +1339,10 @@ fn block_maxima_with(scores: &[f32], out: &mut Vec<f32>) -> f32 {
 
 /// The decision on ranked hits: nothing when the best hit covers too little
 /// of the query; a direct answer when it covers enough, has no word of
-/// the query by half only ([`Hit::split_word`]) and stands clear of the
-/// runner-up; otherwise a question with choices.
-pub fn decide(p: &Params, hits: &[Hit]) -> Outcome {
+/// the query by half only ([`Hit::split_word`]), matches enough of its
+/// name for a query of `content_words` syllables of content and stands
+/// clear of the runner-up; otherwise a question with choices.
+pub fn decide(p: &Params, hits: &[Hit], content_words: usize) -> Outcome {
     let Some(top) = hits.first() else {
         return Outcome::None;
     };
@@ -1345,6 +1354,7 @@ pub fn decide(p: &Params, hits: &[Hit]) -> Outcome {
     if fit >= p.answer_coverage
         && !top.split_word
         && top.name_coverage >= p.answer_name_coverage
+        && (content_words > 2 || top.name_coverage >= p.one_word_name_coverage)
         && runner_up < top.score * p.answer_margin
     {
         Outcome::Answer
@@ -1486,6 +1496,27 @@ mod tests {
             let (code, split_word, _) = split(q);
             assert_eq!((code.as_str(), split_word), (expect, false), "{q}");
         }
+    }
+
+    #[test]
+    fn one_word_that_is_a_small_part_of_a_name_should_be_asked_about() {
+        let p = Params::default();
+        let hit = |name_coverage: f32| Hit {
+            code: ProcedureCode::parse("1.014759").unwrap(),
+            name: "Thủ tục thông báo thay đổi địa chỉ".into(),
+            score: 5.0,
+            also: vec![],
+            coverage: 1.0,
+            name_coverage,
+            split_word: false,
+            doc: 0,
+        };
+        // "địa chỉ" alone, a sixth of a long name: a detail, not the name.
+        assert_eq!(decide(&p, &[hit(0.15)], 2), Outcome::Clarify);
+        // The same share for a longer question (context the name never
+        // has), or one word that is most of the name: answered.
+        assert_eq!(decide(&p, &[hit(0.15)], 6), Outcome::Answer);
+        assert_eq!(decide(&p, &[hit(0.6)], 2), Outcome::Answer);
     }
 
     fn top(q: &str) -> (Outcome, Option<String>) {
