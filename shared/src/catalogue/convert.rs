@@ -87,13 +87,15 @@ pub enum Problem {
     /// A time given as words ("Không phải trả kết quả…"); kept raw.
     TimeKeptRaw,
     /// Time and fee digits glued together with no unit between them
-    /// ("Trực tuyến120 VNĐ"): neither can be told apart; the fee is kept
-    /// as text, the time as unknown.
+    /// ("Trực tuyến120 VNĐ"): neither can be told apart; the fee is its
+    /// note's text when the note states an amount, else unknown; the time
+    /// is unknown.
     TimeFeeRunTogether,
     /// A channel row with no fee, or "Không có thông tin" as fee.
     FeeUnknown,
     /// A fee under 1,000 đồng ("135 VNĐ"): no fee is that small; the
-    /// portal listed thousands, or dollars. Kept as text.
+    /// portal listed thousands, or dollars. The fee is its note's text
+    /// when the note states an amount, else unknown.
     FeeImplausibleAmount,
     /// The fee's own description names amounts in đồng and none is the
     /// table's amount; kept as text.
@@ -179,9 +181,11 @@ impl Problem {
             Self::TimeUnitMissing => "time unit missing, number kept without unit",
             Self::TimeUnknown => "time not given → unknown",
             Self::TimeKeptRaw => "time given as words, kept raw",
-            Self::TimeFeeRunTogether => "time and fee digits run together, fee kept as text",
+            Self::TimeFeeRunTogether => {
+                "time and fee digits run together, fee from its note or unknown"
+            }
             Self::FeeUnknown => "fee not given → unknown",
-            Self::FeeImplausibleAmount => "fee under 1,000 đồng, kept as text",
+            Self::FeeImplausibleAmount => "fee under 1,000 đồng, fee from its note or unknown",
             Self::FeeContradictsNote => "fee amount contradicts its description, kept as text",
             Self::FeeFreeContradictsNote => {
                 "\"Miễn phí\" but description names amounts, kept as text"

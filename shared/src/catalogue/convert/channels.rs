@@ -332,22 +332,31 @@ fn split_note(after: &str) -> (&str, &str, bool) {
 
 /// Chooses the fee from the table cell and its note. The note wins when
 /// they disagree, since the note is where the portal's editors write the
-/// amount out in full; the cell is then kept raw.
+/// amount out in full; the cell is then kept raw. A note that states no
+/// amount ("- Xe ô tô từ 10 chỗ trở lên", "Miễn phí đối với: người di cư
+/// …") does not stand in for a cell that cannot be trusted: the fee is
+/// then unknown and the note stays a note.
 fn decide_fee(cell: FeeCell<'_>, note: String, source: &str, cx: &mut Ctx) -> (Fee, String) {
     let note_amounts = NoteAmounts::of(&note);
+    let states_amount = !note_amounts.all.is_empty() || note_amounts.other;
     let as_text = |note: String, fallback: &str| {
         if note.is_empty() {
-            Fee::Text {
-                text: tidy::line(fallback),
-            }
+            (
+                Fee::Text {
+                    text: tidy::line(fallback),
+                },
+                String::new(),
+            )
+        } else if states_amount {
+            (Fee::Text { text: note }, String::new())
         } else {
-            Fee::Text { text: note }
+            (Fee::Unknown, note)
         }
     };
     match cell {
         FeeCell::Free if note_amounts.in_dong => {
             cx.keep_raw(FIELD, source, Problem::FeeFreeContradictsNote);
-            (as_text(note, FREE), String::new())
+            as_text(note, FREE)
         }
         FeeCell::Free => (Fee::Free, note),
         FeeCell::NoInfo | FeeCell::Missing => {
@@ -356,7 +365,7 @@ fn decide_fee(cell: FeeCell<'_>, note: String, source: &str, cx: &mut Ctx) -> (F
         }
         FeeCell::RunTogether { verbatim } => {
             cx.keep_raw(FIELD, source, Problem::TimeFeeRunTogether);
-            (as_text(note, verbatim), String::new())
+            as_text(note, verbatim)
         }
         FeeCell::Amount {
             currency: Currency::Foreign,
@@ -376,15 +385,15 @@ fn decide_fee(cell: FeeCell<'_>, note: String, source: &str, cx: &mut Ctx) -> (F
         } => match parse_dong(digits) {
             None => {
                 cx.keep_raw(FIELD, source, Problem::FeeUnreadable);
-                (as_text(note, verbatim), String::new())
+                as_text(note, verbatim)
             }
             Some(a) if a < SMALLEST_PLAUSIBLE_FEE => {
                 cx.keep_raw(FIELD, source, Problem::FeeImplausibleAmount);
-                (as_text(note, verbatim), String::new())
+                as_text(note, verbatim)
             }
             Some(a) if note_amounts.in_dong && !note_amounts.all.contains(&a) => {
                 cx.keep_raw(FIELD, source, Problem::FeeContradictsNote);
-                (as_text(note, verbatim), String::new())
+                as_text(note, verbatim)
             }
             Some(a) => (Fee::Amount { dong: vec![a] }, note),
         },
@@ -424,6 +433,10 @@ struct NoteAmounts {
     /// Whether some number is followed by a đồng marker ("135.000 đồng",
     /// "20.000đ", "50.000 VNĐ"): the note states a price of its own.
     in_dong: bool,
+    /// Whether some number is followed by a foreign currency ("50USD")
+    /// or is a share of a rate ("Bằng 50% mức thu"): the note states the
+    /// fee, though not in đồng.
+    other: bool,
 }
 
 impl NoteAmounts {
@@ -446,6 +459,9 @@ impl NoteAmounts {
                 out.all.push(v);
                 out.in_dong |= marked;
             }
+            let unit = note[end..].trim_start_matches(' ');
+            out.other |=
+                unit.starts_with('%') || matches!(currency_at(unit), Some((_, Currency::Foreign)));
             i = end;
         }
         out
@@ -519,6 +535,32 @@ mod tests {
             "Trực tuyếnKhông phải trả kết quả cho người nộp thuế"
         );
         assert!(cx.notes.iter().any(|n| n.problem == Problem::TimeKeptRaw));
+    }
+
+    #[test]
+    fn when_an_untrusted_cell_has_a_note_without_amount_should_leave_the_fee_unknown() {
+        // 1 day glued to 40,000 đồng, or 140,000 đồng: the note does not
+        // say, and "- Xe ô tô từ 10 chỗ trở lên" is no fee.
+        let (opts, cx) = rows("Trực tuyến140,000 Việt Nam Đồng(- Xe ô tô từ 10 chỗ trở lên)");
+        assert_eq!(opts[0].fee, Fee::Unknown);
+        assert_eq!(opts[0].fee_note, "- Xe ô tô từ 10 chỗ trở lên");
+        assert_eq!(
+            cx.raw[0].text,
+            "Trực tuyến140,000 Việt Nam Đồng(- Xe ô tô từ 10 chỗ trở lên)"
+        );
+        // A note that states the amount, in đồng or not, still stands in
+        // for the cell.
+        let (opts, _) = rows("Trực tuyến120 VNĐ(20.000Đ/tờ khai)");
+        assert_eq!(
+            opts[0].fee,
+            Fee::Text {
+                text: "20.000Đ/tờ khai".into()
+            }
+        );
+        for note in ["Phí hải quan 50USD/chuyến bay", "Bằng 50% mức thu lệ phí"] {
+            let (opts, _) = rows(&format!("Trực tuyến1 Giờ50 VNĐ({note})"));
+            assert_eq!(opts[0].fee, Fee::Text { text: note.into() });
+        }
     }
 
     #[test]
