@@ -105,8 +105,8 @@ pub enum Problem {
     FeeFreeContradictsNote,
     /// A fee in a foreign currency (USD); kept as text.
     FeeForeignCurrency,
-    /// A fee amount that is not a number the converter can read; kept as
-    /// text.
+    /// A fee amount that is not a number the converter can read. The fee
+    /// is its note's text when the note states an amount, else unknown.
     FeeUnreadable,
     /// The fee's parenthesised description never closes; everything up to
     /// the next channel row was taken as the description.
@@ -191,7 +191,7 @@ impl Problem {
                 "\"Miễn phí\" but description names amounts, kept as text"
             }
             Self::FeeForeignCurrency => "fee in foreign currency, kept as text",
-            Self::FeeUnreadable => "fee amount unreadable, kept as text",
+            Self::FeeUnreadable => "fee amount unreadable, fee from its note or unknown",
             Self::FeeNoteUnbalanced => "fee description never closes its parenthesis",
             Self::ChannelTextKeptRaw => "channel text outside rows, kept raw",
             Self::DocumentsKeptRaw => "documents text outside rows, kept raw",
