@@ -64,6 +64,15 @@ fn text(r: &Option<Reply>) -> String {
     r.as_ref().map(Reply::plain_text).unwrap_or_default()
 }
 
+/// Whether the reply has the button that calls the 1022 hotline.
+fn offers_the_hotline(r: &Option<Reply>) -> bool {
+    r.as_ref().is_some_and(|r| {
+        r.blocks
+            .iter()
+            .any(|b| matches!(b, Block::Call { phone, .. } if phone == "02361022"))
+    })
+}
+
 fn payloads(r: &Option<Reply>) -> Vec<String> {
     r.as_ref()
         .map(|r| r.choices.iter().map(|c| c.payload.clone()).collect())
@@ -192,6 +201,28 @@ async fn clarify_then_pick_by_number_or_by_tap() {
 }
 
 #[tokio::test]
+async fn a_question_asking_what_something_is_should_offer_the_procedures_and_the_hotline() {
+    let mut w = World::new();
+    let r = w.say("Bảo hiểm y tế là gì?").await;
+    let t = text(&r);
+    assert!(t.contains("chưa giải thích được khái niệm"), "{t}");
+    assert!(t.contains("Cấp thẻ bảo hiểm y tế"), "{t}");
+    assert!(offers_the_hotline(&r), "{}", text(&r));
+    let choices = payloads(&r);
+    assert!(
+        choices.first().is_some_and(|p| p == "PROC:2.000639"),
+        "{choices:?}"
+    );
+    // The choices stand: picking one answers with that procedure.
+    let r = w.say("1").await;
+    assert!(
+        text(&r).starts_with("Cấp thẻ bảo hiểm y tế"),
+        "{}",
+        text(&r)
+    );
+}
+
+#[tokio::test]
 async fn typing_something_else_after_a_clarify_is_a_new_question() {
     let mut w = World::new();
     w.say("thủ tục xin giấy phép xây dựng").await;
@@ -205,13 +236,7 @@ async fn when_nothing_fits_should_say_so_offer_the_hotline_and_record_the_questi
     let mut w = World::new();
     let r = w.say("giá vàng hôm nay ở tiệm Kim Thành 0905123456").await;
     assert!(text(&r).contains("chưa tìm được"), "{}", text(&r));
-    assert!(
-        r.as_ref()
-            .unwrap()
-            .blocks
-            .iter()
-            .any(|b| matches!(b, Block::Call { phone, .. } if phone == "02361022"))
-    );
+    assert!(offers_the_hotline(&r), "{}", text(&r));
     assert!(payloads(&r).contains(&"HANDOVER".to_string()));
     let events = w.events.events();
     let Some(Event::Unanswered { query, .. }) = events.first() else {

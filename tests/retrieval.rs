@@ -159,6 +159,63 @@ fn one_word_should_be_answered_only_when_it_names_the_procedure() {
     }
 }
 
+#[test]
+fn a_question_asking_what_something_is_should_be_answered_only_by_the_procedure_it_names() {
+    // The card's procedure does not say what health insurance is: the
+    // procedures are offered, with the card first.
+    for q in [
+        "Bảo hiểm y tế là gì?",
+        "bao hiem y te la j",
+        "thế nào là hộ nghèo",
+    ] {
+        let found = engine().search(q);
+        assert!(found.definition, "{q}");
+        assert_eq!(found.outcome, Outcome::Clarify, "{q}: {:?}", found.hits);
+    }
+    assert_eq!(
+        engine().search("Bảo hiểm y tế là gì?").hits[0]
+            .code
+            .as_str(),
+        "2.000639"
+    );
+    // Words that name the procedure itself, and a part of a procedure
+    // asked with "là gì", keep their answers.
+    for (q, expect) in [
+        ("đăng ký tạm trú là gì", "1.004194"),
+        ("thủ tục đăng ký kết hôn là gì", "1.000894"),
+        (
+            "điều kiện để được nhận con nuôi trong nước là gì",
+            "2.001263",
+        ),
+    ] {
+        assert_answered_with(q, expect);
+    }
+    assert!(
+        !engine()
+            .search("điều kiện để được nhận con nuôi là gì")
+            .definition
+    );
+}
+
+#[test]
+fn every_phrase_asking_for_a_definition_should_be_read_as_one() {
+    // The search compares the phrases as the catalogue's terms: each must
+    // be found so, typed with or without diacritics, and a bare word of a
+    // phrase must not be.
+    let lexicon = engine().lexicon();
+    assert!(lexicon.definitions.len() >= 10);
+    for phrase in &lexicon.definitions {
+        let words: Vec<&str> = phrase.iter().map(|t| t.text.as_str()).collect();
+        let q = format!("nhà ở xã hội {}", words.join(" "));
+        assert!(engine().search(&q).definition, "{q}");
+        let bare = chatbot::text::fold(&q);
+        assert!(engine().search(&bare).definition, "{bare}");
+    }
+    for q in ["nhà ở xã hội là", "gọi nhà ở xã hội", "lá gì", "làm gì"] {
+        assert!(!engine().search(q).definition, "{q}");
+    }
+}
+
 // Measured when set (2026-11-30): top-1 0.943, top-3 0.978, MRR@5 0.961,
 // out-of-scope rejection 0.969, aspect 1.000, weakest slice (teen) 0.889,
 // 1 wrong confident answer in 260 (answered directly 0.719). (First set

@@ -285,7 +285,12 @@ fn best_thresholds(judged: &[(&Labelled, Found, Option<usize>)], base: Params) -
                         .map(|(l, f, rank)| {
                             utility(
                                 l,
-                                crate::catalogue::search::decide(&p, &f.hits, f.content_words),
+                                crate::catalogue::search::decide(
+                                    &p,
+                                    &f.hits,
+                                    f.content_words,
+                                    f.definition,
+                                ),
                                 *rank,
                             )
                         })
@@ -372,6 +377,7 @@ mod tests {
                 })
                 .collect(),
             content_words: 1,
+            definition: false,
         }
     }
 

@@ -20,7 +20,7 @@ use super::aspect::Aspect;
 
 use super::index::{Closeness, DocId, Index, SHAPE_BONUS, Scored, TONED_BONUS, TermId, shape_key};
 use super::model::{Entry, Procedure, ProcedureCode};
-use crate::text::lexicon::Lexicon;
+use crate::text::lexicon::{Lexicon, matches_phrase};
 use crate::text::{Token, normalize, split};
 use unicode_normalization::char::is_combining_mark;
 
@@ -91,6 +91,12 @@ pub struct Params {
     /// thay đổi địa chỉ … của tổ chức tài chính vi mô") names a detail,
     /// not the procedure.
     pub one_word_name_coverage: f32,
+    /// Share of its name a question asking what something is ("bảo hiểm
+    /// y tế là gì") must match for a direct answer: the procedure answers
+    /// it only when the words name the procedure itself ("đăng ký tạm trú
+    /// là gì"). A thing a procedure concerns ("Cấp thẻ bảo hiểm y tế") is
+    /// not defined by it: the procedures are offered as choices.
+    pub definition_name_coverage: f32,
 }
 
 impl Default for Params {
@@ -116,6 +122,7 @@ impl Default for Params {
             added_word: 0.6,
             cohesion: 0.5,
             one_word_name_coverage: 0.25,
+            definition_name_coverage: 0.9,
         }
     }
 }
@@ -183,6 +190,10 @@ pub struct Found {
     /// ("còn lệ phí thì sao?") of whatever was discussed.
     #[serde(skip)]
     pub content_words: usize,
+    /// Whether the query asks what something is ([`Lexicon::asks_definition`])
+    /// rather than for a part of a procedure (an aspect other than the steps).
+    #[serde(skip)]
+    pub definition: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,6 +258,19 @@ pub struct Engine {
     by_code: HashMap<ProcedureCode, usize>,
     /// The documents whose name states an age group, in document order.
     ages: Vec<(DocId, AgeGroup)>,
+    /// The lexicon's phrases asking what something is
+    /// ([`Lexicon::definitions`]) as folded terms (`None`: a syllable the
+    /// catalogue lacks): a query's syllables are compared as numbers
+    /// before their words are.
+    definition_terms: Vec<Vec<Option<TermId>>>,
+    /// The first term of each phrase with the phrase's place, sorted.
+    definition_starts: Vec<(TermId, usize)>,
+    /// Bit `t % 64` set for each first term `t`: most syllables start no
+    /// phrase, and are told so by one test.
+    definition_mask: u64,
+    /// Whether a phrase starts with a syllable the catalogue lacks (then
+    /// the phrases are looked for word by word).
+    definitions_by_words: bool,
     params: Params,
 }
 
@@ -269,12 +293,31 @@ impl Engine {
             .enumerate()
             .filter_map(|(d, e)| Some((d as DocId, ages::in_name(&e.name)?)))
             .collect();
+        let terms: Vec<Vec<Option<TermId>>> = lexicon
+            .definitions
+            .iter()
+            .map(|p| p.iter().map(|t| index.term(&t.folded)).collect())
+            .collect();
+        let definitions_by_words = terms.iter().any(|ids| ids[0].is_none());
+        let mut definition_starts: Vec<(TermId, usize)> = terms
+            .iter()
+            .enumerate()
+            .filter_map(|(k, ids)| Some((ids[0]?, k)))
+            .collect();
+        definition_starts.sort_unstable();
+        let definition_mask = definition_starts
+            .iter()
+            .fold(0u64, |m, &(t, _)| m | 1 << (t % 64));
         Self {
             entries,
             index,
             lexicon,
             by_code,
             ages,
+            definition_starts,
+            definition_mask,
+            definition_terms: terms,
+            definitions_by_words,
             params: Params::default(),
         }
     }
@@ -326,12 +369,15 @@ impl Engine {
             .iter()
             .filter(|u| u.role == Role::Content)
             .count();
-        let outcome = decide(&self.params, &hits, content_words);
+        let definition =
+            reading.aspects.iter().all(|&a| a == Aspect::Steps) && self.asks_definition(&reading);
+        let outcome = decide(&self.params, &hits, content_words, definition);
         Found {
             outcome,
             aspect,
             hits,
             content_words,
+            definition,
         }
     }
 
@@ -547,6 +593,36 @@ impl Engine {
         self.settle_ambiguous(&mut r.units);
         r.aspects = self.lexicon.aspects_in(typed);
         r
+    }
+
+    /// Whether the query asks what something is: a phrase of
+    /// [`Lexicon::definitions`] among its syllables.
+    fn asks_definition(&self, r: &Reading) -> bool {
+        if self.definitions_by_words {
+            return self.lexicon.asks_definition(r.typed);
+        }
+        let units = &r.units;
+        units.iter().enumerate().any(|(i, u)| {
+            let Some(id) = u.id else {
+                return false;
+            };
+            if self.definition_mask & (1 << (id % 64)) == 0 {
+                return false;
+            }
+            let from = self.definition_starts.partition_point(|&(t, _)| t < id);
+            self.definition_starts[from..]
+                .iter()
+                .take_while(|&&(t, _)| t == id)
+                .any(|&(_, k)| {
+                    let ids = &self.definition_terms[k];
+                    units.get(i..i + ids.len()).is_some_and(|w| {
+                        w.iter().zip(ids).all(|(u, &t)| u.id == t) && {
+                            let words: Vec<&Token> = w.iter().map(|u| u.token).collect();
+                            matches_phrase(&words, &self.lexicon.definitions[k])
+                        }
+                    })
+                })
+        })
     }
 
     /// The weight of each word a rewrite brings in that the citizen did
@@ -1340,9 +1416,11 @@ fn block_maxima_with(scores: &[f32], out: &mut Vec<f32>) -> f32 {
 /// The decision on ranked hits: nothing when the best hit covers too little
 /// of the query; a direct answer when it covers enough, has no word of
 /// the query by half only ([`Hit::split_word`]), matches enough of its
-/// name for a query of `content_words` syllables of content and stands
-/// clear of the runner-up; otherwise a question with choices.
-pub fn decide(p: &Params, hits: &[Hit], content_words: usize) -> Outcome {
+/// name for a query of `content_words` syllables of content (and, for a
+/// question asking what something is, a `definition`, names the procedure
+/// itself) and stands clear of the runner-up; otherwise a question with
+/// choices.
+pub fn decide(p: &Params, hits: &[Hit], content_words: usize, definition: bool) -> Outcome {
     let Some(top) = hits.first() else {
         return Outcome::None;
     };
@@ -1355,6 +1433,7 @@ pub fn decide(p: &Params, hits: &[Hit], content_words: usize) -> Outcome {
         && !top.split_word
         && top.name_coverage >= p.answer_name_coverage
         && (content_words > 2 || top.name_coverage >= p.one_word_name_coverage)
+        && (!definition || top.name_coverage >= p.definition_name_coverage)
         && runner_up < top.score * p.answer_margin
     {
         Outcome::Answer
@@ -1501,7 +1580,17 @@ mod tests {
     #[test]
     fn one_word_that_is_a_small_part_of_a_name_should_be_asked_about() {
         let p = Params::default();
-        let hit = |name_coverage: f32| Hit {
+        // "địa chỉ" alone, a sixth of a long name: a detail, not the name.
+        assert_eq!(decide(&p, &[hit(0.15)], 2, false), Outcome::Clarify);
+        // The same share for a longer question (context the name never
+        // has), or one word that is most of the name: answered.
+        assert_eq!(decide(&p, &[hit(0.15)], 6, false), Outcome::Answer);
+        assert_eq!(decide(&p, &[hit(0.6)], 2, false), Outcome::Answer);
+    }
+
+    /// A hit covering the whole query and `name_coverage` of its name.
+    fn hit(name_coverage: f32) -> Hit {
+        Hit {
             code: ProcedureCode::parse("1.014759").unwrap(),
             name: "Thủ tục thông báo thay đổi địa chỉ".into(),
             score: 5.0,
@@ -1510,13 +1599,18 @@ mod tests {
             name_coverage,
             split_word: false,
             doc: 0,
-        };
-        // "địa chỉ" alone, a sixth of a long name: a detail, not the name.
-        assert_eq!(decide(&p, &[hit(0.15)], 2), Outcome::Clarify);
-        // The same share for a longer question (context the name never
-        // has), or one word that is most of the name: answered.
-        assert_eq!(decide(&p, &[hit(0.15)], 6), Outcome::Answer);
-        assert_eq!(decide(&p, &[hit(0.6)], 2), Outcome::Answer);
+        }
+    }
+
+    #[test]
+    fn a_question_asking_what_something_is_should_be_answered_only_when_it_says_the_name() {
+        let p = Params::default();
+        // Three quarters of the name ("bảo hiểm y tế" of "Cấp thẻ bảo hiểm
+        // y tế"): the thing a procedure concerns, offered; the same share
+        // for a question that does not ask for a definition is answered.
+        assert_eq!(decide(&p, &[hit(0.74)], 4, true), Outcome::Clarify);
+        assert_eq!(decide(&p, &[hit(0.74)], 4, false), Outcome::Answer);
+        assert_eq!(decide(&p, &[hit(1.0)], 4, true), Outcome::Answer);
     }
 
     fn top(q: &str) -> (Outcome, Option<String>) {

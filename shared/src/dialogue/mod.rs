@@ -625,7 +625,7 @@ impl Dialogue {
                 st.choice_aspect = found.aspect;
                 st.topic = None;
                 st.updated_at = now;
-                self.texts.clarify(&hits)
+                self.texts.clarify(&hits, found.definition)
             }
             SearchTarget::None => {
                 effects.push(Effect::Unanswered {

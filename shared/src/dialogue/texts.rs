@@ -210,20 +210,37 @@ impl Texts {
         r
     }
 
-    pub fn clarify(&self, candidates: &[&Entry]) -> Reply {
-        let mut text = String::from("Anh/Chị muốn hỏi thủ tục nào sau đây?");
+    pub fn clarify(&self, candidates: &[&Entry], definition: bool) -> Reply {
+        // A question asking what something is gets the procedures that
+        // concern it, and is told plainly that the bot does not define.
+        let mut text = String::from(if definition {
+            "Tôi chỉ hướng dẫn được thủ tục hành chính, chưa giải thích được khái niệm. \
+             Các thủ tục liên quan:"
+        } else {
+            "Anh/Chị muốn hỏi thủ tục nào sau đây?"
+        });
         for (i, p) in candidates.iter().enumerate() {
             text.push_str(&format!("\n{}. {}", i + 1, short_name(p)));
         }
-        text.push_str(
-            "\nAnh/Chị bấm chọn hoặc gõ số thứ tự; nếu không phải, Anh/Chị nói rõ hơn giúp tôi.",
-        );
+        if definition {
+            text.push_str(&format!(
+                "\nAnh/Chị bấm chọn hoặc gõ số thứ tự; cần giải đáp thêm, Anh/Chị gọi {}.",
+                self.hotline_line()
+            ));
+        } else {
+            text.push_str(
+                "\nAnh/Chị bấm chọn hoặc gõ số thứ tự; nếu không phải, Anh/Chị nói rõ hơn giúp tôi.",
+            );
+        }
         let mut r = Reply::text(text);
         for (i, p) in candidates.iter().enumerate() {
             r.choice(
                 format!("Thủ tục số {}", i + 1),
                 format!("{}{}", payload::PROC, p.code),
             );
+        }
+        if definition {
+            self.call(&mut r);
         }
         r
     }

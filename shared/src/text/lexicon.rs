@@ -344,6 +344,10 @@ pub struct Lexicon {
     variant_index: FxHashMap<String, Vec<u16>>,
     /// Phrases that say what a message is about besides procedures.
     pub intents: Vec<(Vec<Token>, Intent)>,
+    /// Phrases by which a citizen asks what something is ("bảo hiểm y tế
+    /// là gì"), not how to do a procedure: `definition` in `intents.tsv`.
+    /// Kept apart from `intents`: the search reads them, not the dialogue.
+    pub definitions: Vec<Vec<Token>>,
     /// One-word filler ("thì", "là", "ạ"): cues are also looked for with
     /// these left out, so that "ai thì được" reads as "ai được". Sorted
     /// by folded spelling.
@@ -489,10 +493,16 @@ impl Lexicon {
         }
         for (line, cols) in rows(src.intents) {
             let (p, intent) = pair("intents.tsv", line, &cols)?;
+            if intent == "definition" {
+                lex.definitions.push(phrase("intents.tsv", line, p)?);
+                continue;
+            }
             let intent = Intent::parse(intent)
                 .ok_or_else(|| err("intents.tsv", line, format!("unknown intent {intent:?}")))?;
             lex.intents.push((phrase("intents.tsv", line, p)?, intent));
         }
+        lex.definitions
+            .sort_by(|a, b| a[0].folded.cmp(&b[0].folded));
         lex.glue = lex
             .filler
             .entries
@@ -537,25 +547,30 @@ impl Lexicon {
         let mut out = Vec::new();
         for at in 0..text.len() {
             for (phrase, intent) in &self.intents {
-                let Some(window) = text.get(at..at + phrase.len()) else {
-                    continue;
-                };
-                let hit = match phrase.as_slice() {
-                    [one] => {
-                        window[0].same_word(one)
-                            || (!one.accented() && window[0].folded == one.folded)
-                    }
-                    _ => window
-                        .iter()
-                        .zip(phrase)
-                        .all(|(q, p)| q.folded == p.folded && (!q.accented() || q.same_word(p))),
-                };
-                if hit {
+                if phrase_at(text, at, phrase) {
                     out.push((at, phrase.len(), *intent));
                 }
             }
         }
         out
+    }
+
+    /// Whether `text` asks what something is (a phrase of
+    /// [`Lexicon::definitions`] occurs in it, matched as intents are).
+    pub fn asks_definition(&self, text: &[Token]) -> bool {
+        // The phrases are sorted by their first folded syllable: a word
+        // that starts none of them costs one binary search.
+        fn first(p: &[Token]) -> &str {
+            p[0].folded.as_str()
+        }
+        (0..text.len()).any(|at| {
+            let word = text[at].folded.as_str();
+            let from = self.definitions.partition_point(|p| first(p) < word);
+            self.definitions[from..]
+                .iter()
+                .take_while(|p| first(p) == word)
+                .any(|p| phrase_at(text, at, p))
+        })
     }
 
     /// Whether `t` is filler (one-word filler, strictly).
@@ -648,6 +663,31 @@ impl Lexicon {
     }
 }
 
+/// Whether `phrase` occurs in `text` at `at`. A one-syllable phrase must be
+/// spelt exactly (tone included) unless it is written without diacritics;
+/// a longer one matches like filler does (a syllable typed without
+/// diacritics matches any spelling with the same letters).
+fn phrase_at(text: &[Token], at: usize, phrase: &[Token]) -> bool {
+    text.get(at..at + phrase.len())
+        .is_some_and(|window| matches_phrase(window, phrase))
+}
+
+/// Whether `window` (as many tokens as `phrase`) is `phrase`, as
+/// [`phrase_at`] compares.
+pub fn matches_phrase<T: std::borrow::Borrow<Token>>(window: &[T], phrase: &[Token]) -> bool {
+    window.len() == phrase.len()
+        && match phrase {
+            [one] => {
+                let w = window[0].borrow();
+                w.same_word(one) || (!one.accented() && w.folded == one.folded)
+            }
+            _ => window.iter().zip(phrase).all(|(q, p)| {
+                let q = q.borrow();
+                q.folded == p.folded && (!q.accented() || q.same_word(p))
+            }),
+        }
+}
+
 /// Whether `phrase` occurs in `text` as consecutive compatible tokens.
 pub fn contains_phrase<T: std::borrow::Borrow<Token>>(text: &[T], phrase: &[Token]) -> bool {
     !phrase.is_empty()
@@ -671,6 +711,27 @@ mod tests {
             intents: "xin chào\tgreeting\nbão\tnotices:storm\n",
         })
         .unwrap()
+    }
+
+    #[test]
+    fn definition_phrases_should_match_as_intents_do() {
+        let lex = Lexicon::embedded().unwrap();
+        let asks = |q: &str| lex.asks_definition(&lex.unchat(tokens(q)));
+        for q in [
+            "bảo hiểm y tế là gì",
+            "bhyt la j",
+            "thế nào là hộ nghèo",
+            "khai niem ho ngheo",
+        ] {
+            assert!(asks(q), "{q}");
+        }
+        // Other words that fold alike, and questions about a procedure.
+        for q in ["lá gì", "làm gì", "cần giấy tờ gì", "đăng ký tạm trú ở đâu"]
+        {
+            assert!(!asks(q), "{q}");
+        }
+        // Kept out of the dialogue's intents.
+        assert!(lex.intents_in(&tokens("bảo hiểm y tế là gì")).is_empty());
     }
 
     #[test]
