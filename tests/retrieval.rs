@@ -216,6 +216,30 @@ fn every_phrase_asking_for_a_definition_should_be_read_as_one() {
     }
 }
 
+#[test]
+fn a_birth_certificate_asked_for_again_should_lead_to_registering_the_birth_again() {
+    // "cấp lại" is not a variant of the first registration: the catalogue
+    // re-issues a birth certificate by registering the birth again (or a
+    // copy of the record, the second reading).
+    for q in [
+        "cấp lại giấy khai sinh",
+        "xin cấp lại giấy khai sinh bản chính",
+        "lam lai giay khai sinh",
+    ] {
+        assert_answered_with(q, "1.004884");
+        let found = engine().search(q);
+        assert!(
+            found
+                .hits
+                .iter()
+                .take(3)
+                .any(|h| h.code.as_str() == "2.000635"),
+            "{q}: {:?}",
+            found.hits
+        );
+    }
+}
+
 // Measured when set (2026-11-30): top-1 0.943, top-3 0.978, MRR@5 0.961,
 // out-of-scope rejection 0.969, aspect 1.000, weakest slice (teen) 0.889,
 // 1 wrong confident answer in 260 (answered directly 0.719). (First set
