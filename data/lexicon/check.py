@@ -113,8 +113,10 @@ def entries(path, fields):
             problems.append(f"{where}: expected one phrase, no tab")
         if fields == 2 and len(cols) != 2:
             problems.append(f"{where}: expected two fields separated by one tab")
-        if fields == -2 and len(cols) not in (1, 2):
-            problems.append(f"{where}: expected a phrase and an optional comment")
+        if fields == -2 and len(cols) not in (1, 2, 3):
+            problems.append(
+                f"{where}: expected a phrase, an optional comment and an optional implied marker"
+            )
         if any(c != c.strip() or (c == "" and i == 0) for i, c in enumerate(cols)):
             problems.append(f"{where}: empty field or spaces around a tab")
         if any(re.search(r"  ", c) for c in cols):
@@ -170,6 +172,10 @@ def main():
     syn = [(n, c[1]) for n, c in rows["synonyms.tsv"] if len(c) == 2]
     problems += report("synonyms.tsv", syn, fatal=True)
     var = [(n, c[0]) for n, c in rows["variants.tsv"]]
+    markers = {c[0] for _, c in rows["variants.tsv"]}
+    for n, cols in rows["variants.tsv"]:
+        if len(cols) == 3 and (cols[2] not in markers or cols[2] == cols[0]):
+            problems.append(f"variants.tsv:{n}: {cols[2]!r} is not another line's marker")
     problems += report("variants.tsv", var, fatal=True)
     abbr = [(n, c[1]) for n, c in rows["abbreviations.tsv"] if len(c) == 2]
     report("abbreviations.tsv", abbr, fatal=False)

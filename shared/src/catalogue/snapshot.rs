@@ -16,8 +16,9 @@ use crate::text::lexicon::Lexicon;
 /// Changes whenever the layout below, or the meaning of what it holds,
 /// changes (04: toned terms carry their vowel shape's bonus; 05: the lexicon
 /// spells out abbreviations of one meaning; 06: its phrase tables are
-/// paths of syllables; 07: it keeps the phrases that ask for a definition).
-const MAGIC: &[u8; 8] = b"TTHCIX07";
+/// paths of syllables; 07: it keeps the phrases that ask for a definition;
+/// 08: and the markers a variant marker implies).
+const MAGIC: &[u8; 8] = b"TTHCIX08";
 
 /// What an entry has besides its text: its levels and how many results
 /// and agencies it lists.

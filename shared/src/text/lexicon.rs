@@ -340,6 +340,9 @@ pub struct Lexicon {
     pub filler: PhraseTable<()>,
     /// Variant markers, as phrases.
     pub variants: Vec<Vec<Token>>,
+    /// Markers a query asks for whenever it asks for another (the third
+    /// column of `variants.tsv`): (asked, also asked), by index.
+    variant_implies: Vec<(u16, u16)>,
     /// First folded syllable of a variant marker → its indices.
     variant_index: FxHashMap<String, Vec<u16>>,
     /// Phrases that say what a message is about besides procedures.
@@ -482,7 +485,11 @@ impl Lexicon {
         for (line, cols) in rows(src.filler) {
             lex.filler.insert(phrase("filler.txt", line, cols[0])?, ());
         }
+        let mut implied: Vec<(usize, u16, &str)> = Vec::new();
         for (line, cols) in rows(src.variants) {
+            if let Some(other) = cols.get(2) {
+                implied.push((line, lex.variants.len() as u16, other));
+            }
             let m = phrase("variants.tsv", line, cols[0])?;
             let at = lex.variants.len() as u16;
             lex.variant_index
@@ -490,6 +497,24 @@ impl Lexicon {
                 .or_default()
                 .push(at);
             lex.variants.push(m);
+        }
+        for (line, asked, other) in implied {
+            let other = phrase("variants.tsv", line, other)?;
+            let also = lex
+                .variants
+                .iter()
+                .position(|v| {
+                    v.len() == other.len() && v.iter().zip(&other).all(|(a, b)| a.same_word(b))
+                })
+                .filter(|&also| also != asked as usize)
+                .ok_or_else(|| {
+                    err(
+                        "variants.tsv",
+                        line,
+                        "the third column must be another line's marker",
+                    )
+                })?;
+            lex.variant_implies.push((asked, also as u16));
         }
         for (line, cols) in rows(src.intents) {
             let (p, intent) = pair("intents.tsv", line, &cols)?;
@@ -595,7 +620,9 @@ impl Lexicon {
 
     /// The variant markers that occur in `text`. A lone syllable must be
     /// spelt exactly, tone included ("lai" typed bare is lại, lái or lai);
-    /// longer markers match as phrases do.
+    /// longer markers match as phrases do. A marker asked for brings the
+    /// markers it implies (a foreigner named asks for the variants "có yếu
+    /// tố nước ngoài" too).
     pub fn markers_in<T: std::borrow::Borrow<Token>>(&self, texts: &[&[T]], out: &mut Vec<u16>) {
         for &text in texts {
             for at in 0..text.len() {
@@ -614,6 +641,11 @@ impl Lexicon {
                         out.push(m);
                     }
                 }
+            }
+        }
+        for &(asked, also) in &self.variant_implies {
+            if out.contains(&asked) && !out.contains(&also) {
+                out.push(also);
             }
         }
     }
@@ -711,6 +743,35 @@ mod tests {
             intents: "xin chào\tgreeting\nbão\tnotices:storm\n",
         })
         .unwrap()
+    }
+
+    #[test]
+    fn a_marker_asked_for_should_bring_the_markers_it_implies() {
+        let src = |variants| Sources {
+            variants,
+            ..Sources::EMBEDDED
+        };
+        let lex = Lexicon::parse(src(
+            "người nước ngoài\tforeigners\tcó yếu tố nước ngoài\ncó yếu tố nước ngoài\nlưu động\n",
+        ))
+        .unwrap();
+        let asked = |q: &str| {
+            let mut out = Vec::new();
+            lex.markers_in(&[tokens(q).as_slice()], &mut out);
+            out.sort_unstable();
+            out
+        };
+        assert_eq!(asked("khai tử cho người nước ngoài"), vec![0, 1]);
+        assert_eq!(asked("khai tử có yếu tố nước ngoài"), vec![1]);
+        assert_eq!(asked("khai tử lưu động"), vec![2]);
+        // The third column must name another line's marker.
+        for bad in [
+            "người nước ngoài\tforeigners\tyếu tố\n",
+            "người nước ngoài\tforeigners\tngười nước ngoài\n",
+        ] {
+            let e = Lexicon::parse(src(bad)).unwrap_err().to_string();
+            assert!(e.contains("variants.tsv"), "{e}");
+        }
     }
 
     #[test]
