@@ -293,6 +293,18 @@ fn a_licence_issued_abroad_should_lead_to_the_foreigners_exchange() {
     assert_answered_with("đổi bằng lái", "3.000347");
 }
 
+#[test]
+fn a_longer_phrase_should_keep_a_shorter_ones_reading_from_taking_it() {
+    // "tách sổ" is splitting a land plot; "tách sổ hộ khẩu" is splitting a
+    // household. "xóa thế chấp" alone may be any security (ships and
+    // aircraft come first); a house's is the land one.
+    assert_answered_with("tách sổ hộ khẩu", "1.010038");
+    assert_answered_with("tach so ho khau ra rieng", "1.010038");
+    assert_answered_with("tách sổ đỏ", "1.012784");
+    assert_answered_with("xóa thế chấp nhà", "1.011443");
+    assert_answered_with("giai chap nha", "1.011443");
+}
+
 // Measured when set (2026-12-01): top-1 0.952, top-3 0.982, MRR@5 0.968,
 // out-of-scope rejection 0.969, aspect 1.000, weakest slice (teen) 0.926,
 // 1 wrong confident answer in 260 (answered directly 0.724). (First set
