@@ -305,6 +305,17 @@ fn a_longer_phrase_should_keep_a_shorter_ones_reading_from_taking_it() {
     assert_answered_with("giai chap nha", "1.011443");
 }
 
+#[test]
+fn who_the_procedure_is_for_and_chat_abbreviations_should_not_hide_it() {
+    // A grandparent is who it is for ("bà ngoại" had matched "nước ngoài",
+    // "bà nội" stayed content); "xn" is xác nhận (or xét nghiệm).
+    assert_answered_with("chung tu cho ba noi", "1.000656");
+    assert_answered_with("khai tử cho bà ngoại mới mất", "1.000656");
+    let found = engine().search("xin giay xn doc than de cuoi");
+    assert_ne!(found.outcome, Outcome::None);
+    assert_eq!(found.hits[0].code.as_str(), "1.004873");
+}
+
 // Measured when set (2026-12-01): top-1 0.952, top-3 0.982, MRR@5 0.968,
 // out-of-scope rejection 0.969, aspect 1.000, weakest slice (teen) 0.926,
 // 1 wrong confident answer in 260 (answered directly 0.724). (First set
