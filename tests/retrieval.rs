@@ -316,6 +316,22 @@ fn who_the_procedure_is_for_and_chat_abbreviations_should_not_hide_it() {
     assert_eq!(found.hits[0].code.as_str(), "1.004873");
 }
 
+#[test]
+fn locking_and_unlocking_the_electronic_identity_should_not_be_confused() {
+    // "mở khóa" marks the unlocking procedures: a query asking to lock
+    // ranks them below; an account that "bị khóa" asks to be unlocked.
+    for q in ["khóa tài khoản vneid", "khoa tai khoan dinh danh dien tu"] {
+        assert_answered_with(q, "3.000276");
+    }
+    for q in [
+        "mở khóa tài khoản vneid",
+        "tai khoan vneid bi khoa",
+        "vneid bị khóa thì làm sao",
+    ] {
+        assert_answered_with(q, "3.000275");
+    }
+}
+
 // Measured when set (2026-12-01): top-1 0.952, top-3 0.982, MRR@5 0.968,
 // out-of-scope rejection 0.969, aspect 1.000, weakest slice (teen) 0.926,
 // 1 wrong confident answer in 260 (answered directly 0.724). (First set
