@@ -258,20 +258,62 @@ pub struct Engine {
     by_code: HashMap<ProcedureCode, usize>,
     /// The documents whose name states an age group, in document order.
     ages: Vec<(DocId, AgeGroup)>,
-    /// The lexicon's phrases asking what something is
-    /// ([`Lexicon::definitions`]) as folded terms (`None`: a syllable the
-    /// catalogue lacks): a query's syllables are compared as numbers
-    /// before their words are.
-    definition_terms: Vec<Vec<Option<TermId>>>,
+    definitions: DefinitionTerms,
+    params: Params,
+}
+
+/// The lexicon's phrases asking what something is
+/// ([`Lexicon::definitions`]) as the index's folded terms: a query's
+/// syllables are compared as numbers before their words are.
+#[derive(Debug, Clone)]
+struct DefinitionTerms {
+    /// Per phrase, its terms (`None`: a syllable the catalogue lacks).
+    terms: Vec<Vec<Option<TermId>>>,
     /// The first term of each phrase with the phrase's place, sorted.
-    definition_starts: Vec<(TermId, usize)>,
+    starts: Vec<(TermId, usize)>,
     /// Bit `t % 64` set for each first term `t`: most syllables start no
     /// phrase, and are told so by one test.
-    definition_mask: u64,
+    mask: u64,
     /// Whether a phrase starts with a syllable the catalogue lacks (then
     /// the phrases are looked for word by word).
-    definitions_by_words: bool,
-    params: Params,
+    by_words: bool,
+}
+
+impl DefinitionTerms {
+    fn new(lexicon: &Lexicon, index: &Index) -> Self {
+        let terms: Vec<Vec<Option<TermId>>> = lexicon
+            .definitions
+            .iter()
+            .map(|p| p.iter().map(|t| index.term(&t.folded)).collect())
+            .collect();
+        let by_words = terms.iter().any(|ids| ids[0].is_none());
+        let mut starts: Vec<(TermId, usize)> = terms
+            .iter()
+            .enumerate()
+            .filter_map(|(k, ids)| Some((ids[0]?, k)))
+            .collect();
+        starts.sort_unstable();
+        let mask = starts.iter().fold(0u64, |m, &(t, _)| m | 1 << (t % 64));
+        Self {
+            terms,
+            starts,
+            mask,
+            by_words,
+        }
+    }
+
+    /// The places of the phrases that start with term `t`.
+    fn starting_with(&self, t: TermId) -> impl Iterator<Item = usize> + '_ {
+        let from = if self.mask & (1 << (t % 64)) == 0 {
+            self.starts.len()
+        } else {
+            self.starts.partition_point(|&(s, _)| s < t)
+        };
+        self.starts[from..]
+            .iter()
+            .take_while(move |&&(s, _)| s == t)
+            .map(|&(_, k)| k)
+    }
 }
 
 impl Engine {
@@ -293,31 +335,14 @@ impl Engine {
             .enumerate()
             .filter_map(|(d, e)| Some((d as DocId, ages::in_name(&e.name)?)))
             .collect();
-        let terms: Vec<Vec<Option<TermId>>> = lexicon
-            .definitions
-            .iter()
-            .map(|p| p.iter().map(|t| index.term(&t.folded)).collect())
-            .collect();
-        let definitions_by_words = terms.iter().any(|ids| ids[0].is_none());
-        let mut definition_starts: Vec<(TermId, usize)> = terms
-            .iter()
-            .enumerate()
-            .filter_map(|(k, ids)| Some((ids[0]?, k)))
-            .collect();
-        definition_starts.sort_unstable();
-        let definition_mask = definition_starts
-            .iter()
-            .fold(0u64, |m, &(t, _)| m | 1 << (t % 64));
+        let definitions = DefinitionTerms::new(&lexicon, &index);
         Self {
             entries,
             index,
             lexicon,
             by_code,
             ages,
-            definition_starts,
-            definition_mask,
-            definition_terms: terms,
-            definitions_by_words,
+            definitions,
             params: Params::default(),
         }
     }
@@ -598,23 +623,15 @@ impl Engine {
     /// Whether the query asks what something is: a phrase of
     /// [`Lexicon::definitions`] among its syllables.
     fn asks_definition(&self, r: &Reading) -> bool {
-        if self.definitions_by_words {
+        let d = &self.definitions;
+        if d.by_words {
             return self.lexicon.asks_definition(r.typed);
         }
         let units = &r.units;
         units.iter().enumerate().any(|(i, u)| {
-            let Some(id) = u.id else {
-                return false;
-            };
-            if self.definition_mask & (1 << (id % 64)) == 0 {
-                return false;
-            }
-            let from = self.definition_starts.partition_point(|&(t, _)| t < id);
-            self.definition_starts[from..]
-                .iter()
-                .take_while(|&&(t, _)| t == id)
-                .any(|&(_, k)| {
-                    let ids = &self.definition_terms[k];
+            u.id.is_some_and(|id| {
+                d.starting_with(id).any(|k| {
+                    let ids = &d.terms[k];
                     units.get(i..i + ids.len()).is_some_and(|w| {
                         w.iter().zip(ids).all(|(u, &t)| u.id == t) && {
                             let words: Vec<&Token> = w.iter().map(|u| u.token).collect();
@@ -622,6 +639,7 @@ impl Engine {
                         }
                     })
                 })
+            })
         })
     }
 

@@ -448,9 +448,7 @@ impl Lexicon {
         let lines_of = |from: &[Token]| {
             abbreviations
                 .iter()
-                .filter(|(f, _)| {
-                    f.len() == from.len() && f.iter().zip(from).all(|(a, b)| a.same_word(b))
-                })
+                .filter(|(f, _)| same_phrase(f, from))
                 .count()
         };
         let (spelled, kept): (Vec<_>, Vec<_>) = abbreviations
@@ -503,9 +501,7 @@ impl Lexicon {
             let also = lex
                 .variants
                 .iter()
-                .position(|v| {
-                    v.len() == other.len() && v.iter().zip(&other).all(|(a, b)| a.same_word(b))
-                })
+                .position(|v| same_phrase(v, &other))
                 .filter(|&also| also != asked as usize)
                 .ok_or_else(|| {
                     err(
@@ -526,8 +522,6 @@ impl Lexicon {
                 .ok_or_else(|| err("intents.tsv", line, format!("unknown intent {intent:?}")))?;
             lex.intents.push((phrase("intents.tsv", line, p)?, intent));
         }
-        lex.definitions
-            .sort_by(|a, b| a[0].folded.cmp(&b[0].folded));
         lex.glue = lex
             .filler
             .entries
@@ -583,19 +577,7 @@ impl Lexicon {
     /// Whether `text` asks what something is (a phrase of
     /// [`Lexicon::definitions`] occurs in it, matched as intents are).
     pub fn asks_definition(&self, text: &[Token]) -> bool {
-        // The phrases are sorted by their first folded syllable: a word
-        // that starts none of them costs one binary search.
-        fn first(p: &[Token]) -> &str {
-            p[0].folded.as_str()
-        }
-        (0..text.len()).any(|at| {
-            let word = text[at].folded.as_str();
-            let from = self.definitions.partition_point(|p| first(p) < word);
-            self.definitions[from..]
-                .iter()
-                .take_while(|p| first(p) == word)
-                .any(|p| phrase_at(text, at, p))
-        })
+        (0..text.len()).any(|at| self.definitions.iter().any(|p| phrase_at(text, at, p)))
     }
 
     /// Whether `t` is filler (one-word filler, strictly).
@@ -693,6 +675,11 @@ impl Lexicon {
         }
         out
     }
+}
+
+/// Whether two phrases are the same words (see [`Token::same_word`]).
+fn same_phrase(a: &[Token], b: &[Token]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_word(y))
 }
 
 /// Whether `phrase` occurs in `text` at `at`. A one-syllable phrase must be
