@@ -19,6 +19,14 @@ fn assert_answered_with(q: &str, expect: &str) {
     );
 }
 
+/// Fails unless the query finds something (an answer or choices) with the
+/// procedure `expect` first.
+fn assert_found_first(q: &str, expect: &str) {
+    let found = engine().search(q);
+    assert_ne!(found.outcome, Outcome::None, "{q}");
+    assert_eq!(found.hits[0].code.as_str(), expect, "{q}");
+}
+
 #[test]
 fn labelled_queries_should_stay_above_the_quality_floors() {
     let lines = labelled();
@@ -311,9 +319,7 @@ fn who_the_procedure_is_for_and_chat_abbreviations_should_not_hide_it() {
     // "bà nội" stayed content); "xn" is xác nhận (or xét nghiệm).
     assert_answered_with("chung tu cho ba noi", "1.000656");
     assert_answered_with("khai tử cho bà ngoại mới mất", "1.000656");
-    let found = engine().search("xin giay xn doc than de cuoi");
-    assert_ne!(found.outcome, Outcome::None);
-    assert_eq!(found.hits[0].code.as_str(), "1.004873");
+    assert_found_first("xin giay xn doc than de cuoi", "1.004873");
 }
 
 #[test]
@@ -378,4 +384,28 @@ fn calibration_should_report_what_its_settings_achieve_and_not_fall_below_the_de
     let calibrated = engine.as_ref().clone().with_params(c.params);
     let again = eval::mean_utility(&calibrated, &some);
     assert!((again - c.utility).abs() < 1e-9, "{again} != {}", c.utility);
+}
+
+#[test]
+fn a_criminal_record_and_an_electric_vehicle_should_read_as_the_catalogue_says() {
+    // "không có tiền án (tiền sự)" is what the criminal-record certificate
+    // shows: "cấp giấy xác nhận …" had been answered with a certificate
+    // about certificates. An electric motorbike or car registers as any
+    // vehicle: "điện" had been read as a word of the procedure ("điện tử").
+    for q in [
+        "cấp giấy xác nhận không có tiền án",
+        "xin giay xac nhan khong tien an tien su",
+        "xin giấy không tiền án tiền sự",
+    ] {
+        assert_found_first(q, "3.000333");
+    }
+    for q in ["dang ky xe may dien", "đăng ký ô tô điện"] {
+        let found = engine().search(q);
+        assert_ne!(found.outcome, Outcome::Answer, "{q}");
+        assert!(
+            found.hits.iter().all(|h| h.name.contains(" xe")),
+            "{q}: {:?}",
+            found.hits.iter().map(|h| &h.name).collect::<Vec<_>>()
+        );
+    }
 }
