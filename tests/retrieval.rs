@@ -409,3 +409,31 @@ fn a_criminal_record_and_an_electric_vehicle_should_read_as_the_catalogue_says()
         );
     }
 }
+
+#[test]
+fn a_health_insurance_card_for_a_child_under_six_should_offer_the_combined_procedures() {
+    // "dưới 6 tuổi" names the combined birth, residence and card
+    // procedures (a variant marker implying "liên thông"): the plain card
+    // had ranked first, covering too little to be offered at all.
+    for q in [
+        "lam the bhyt cho tre duoi 6 tuoi",
+        "cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi",
+    ] {
+        let found = engine().search(q);
+        assert_eq!(found.outcome, Outcome::Clarify, "{q}");
+        let first: Vec<&str> = found.hits[..2].iter().map(|h| h.code.as_str()).collect();
+        assert!(
+            first.contains(&"2.001023") && first.contains(&"2.000986"),
+            "{q}: {first:?}"
+        );
+    }
+    // Not asked for, the combined procedures still come after the plain
+    // card, and once each (their two markers are one variant).
+    let found = engine()
+        .search("làm khai sinh, đăng ký thường trú và thẻ bảo hiểm y tế cho bé cùng một lúc");
+    let rank = found
+        .hits
+        .iter()
+        .position(|h| h.code.as_str() == "2.000986");
+    assert!(rank.is_some_and(|r| r < 3), "{rank:?}");
+}

@@ -18,7 +18,9 @@ use serde::Serialize;
 use super::ages::{self, AgeGroup};
 use super::aspect::Aspect;
 
-use super::index::{Closeness, DocId, Index, SHAPE_BONUS, Scored, TONED_BONUS, TermId, shape_key};
+use super::index::{
+    Closeness, DocId, Index, Mark, SHAPE_BONUS, Scored, TONED_BONUS, TermId, shape_key,
+};
 use super::model::{Entry, Procedure, ProcedureCode};
 use crate::text::lexicon::{Lexicon, matches_phrase};
 use crate::text::{Token, normalize, split};
@@ -259,6 +261,9 @@ pub struct Engine {
     /// The documents whose name states an age group, in document order.
     ages: Vec<(DocId, AgeGroup)>,
     definitions: DefinitionTerms,
+    /// Per variant marker, whether it implies another or is implied by
+    /// one ([`Lexicon::markers_linked`]).
+    linked_markers: Vec<bool>,
     params: Params,
 }
 
@@ -336,6 +341,10 @@ impl Engine {
             .filter_map(|(d, e)| Some((d as DocId, ages::in_name(&e.name)?)))
             .collect();
         let definitions = DefinitionTerms::new(&lexicon, &index);
+        let markers = lexicon.variants.len() as u16;
+        let linked_markers = (0..markers)
+            .map(|a| (0..markers).any(|b| lexicon.markers_linked(a, b)))
+            .collect();
         Self {
             entries,
             index,
@@ -343,6 +352,7 @@ impl Engine {
             by_code,
             ages,
             definitions,
+            linked_markers,
             params: Params::default(),
         }
     }
@@ -1037,14 +1047,21 @@ impl Engine {
                 let name_cov = if den > 0.0 { num / den } else { 0.0 };
                 let mut s = raw * (p.name_floor + (1.0 - p.name_floor) * name_cov);
                 let marks = ix.marks(d);
-                for mark in marks {
+                let asked = |mark: &Mark| {
                     let context = ix.mark_context(mark);
-                    let asked = if context.is_empty() {
+                    if context.is_empty() {
                         asked_markers.contains(&mark.marker)
                     } else {
                         context.iter().any(|&t| weight_of(t))
-                    };
-                    if !asked {
+                    }
+                };
+                // Two markers of one name that imply one another are one
+                // variant: counted once, and asked when either is.
+                for (k, mark) in marks.iter().enumerate() {
+                    let spared = asked(mark)
+                        || self.linked_markers[usize::from(mark.marker)]
+                            && self.counted_with_another(marks, k, &asked);
+                    if !spared {
                         s *= p.variant;
                     }
                 }
@@ -1120,6 +1137,24 @@ impl Engine {
             }
         }
         hits
+    }
+
+    /// Whether the `k`-th marker of a name is one variant with another
+    /// marker of the same name ([`Lexicon::markers_linked`]) that is asked
+    /// for or comes first: that variant fits less once, and fits when
+    /// either marker is asked for.
+    #[cold]
+    #[inline(never)]
+    fn counted_with_another(
+        &self,
+        marks: &[Mark],
+        k: usize,
+        asked: &dyn Fn(&Mark) -> bool,
+    ) -> bool {
+        let mark = marks[k].marker;
+        marks.iter().enumerate().any(|(j, other)| {
+            j != k && self.lexicon.markers_linked(other.marker, mark) && (j < k || asked(other))
+        })
     }
 
     /// Whether a document matches a word of the query only by half: one
@@ -1740,6 +1775,55 @@ mod tests {
         );
         assert_eq!(top("đăng ký lại khai sinh").1.as_deref(), Some("1.004884"));
         assert_eq!(top("khai sinh lưu động").1.as_deref(), Some("1.003583"));
+    }
+
+    #[test]
+    fn markers_of_one_name_that_imply_one_another_should_count_once() {
+        use Level::*;
+        let procs = vec![
+            proc(
+                "2.000639",
+                "Cấp thẻ bảo hiểm y tế",
+                &[Province],
+                "Bảo hiểm y tế",
+            ),
+            proc(
+                "2.001023",
+                "Liên thông các thủ tục hành chính về đăng ký khai sinh, cấp Thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi",
+                &[Commune],
+                "Hộ tịch",
+            ),
+        ];
+        let lexicon = |variants| {
+            Lexicon::parse(Sources {
+                variants,
+                ..Sources::EMBEDDED
+            })
+            .unwrap()
+        };
+        let linked = Engine::from_procedures(
+            &procs,
+            lexicon("liên thông\tcombined\ndưới 6 tuổi\tunder six\tliên thông\n"),
+        );
+        let alone = Engine::from_procedures(&procs, lexicon("liên thông\tcombined\n"));
+        let score = |e: &Engine, q: &str| {
+            let f = e.search(q);
+            f.hits
+                .iter()
+                .find(|h| h.code.as_str() == "2.001023")
+                .unwrap()
+                .score
+        };
+        // Not asked: the combined procedure fits less once, not twice.
+        let q = "cấp thẻ bảo hiểm y tế cho trẻ em đăng ký khai sinh";
+        assert_eq!(score(&linked, q), score(&alone, q));
+        // Either marker asked: it fits as asked.
+        for q in [
+            "thẻ bảo hiểm y tế liên thông",
+            "thẻ bảo hiểm y tế cho trẻ dưới 6 tuổi",
+        ] {
+            assert_eq!(linked.search(q).hits[0].code.as_str(), "2.001023", "{q}");
+        }
     }
 
     #[test]

@@ -632,6 +632,14 @@ impl Lexicon {
         }
     }
 
+    /// Whether one of two markers implies the other (`variants.tsv`'s third
+    /// column): in one name they mark one variant.
+    pub fn markers_linked(&self, a: u16, b: u16) -> bool {
+        self.variant_implies
+            .iter()
+            .any(|&(x, y)| (x, y) == (a, b) || (x, y) == (b, a))
+    }
+
     /// Whether a phrase of the lexicon (a rewrite, a cue or filler) starts
     /// with this syllable.
     pub fn starts_phrase(&self, t: &Token) -> bool {
