@@ -437,3 +437,20 @@ fn a_health_insurance_card_for_a_child_under_six_should_offer_the_combined_proce
         .position(|h| h.code.as_str() == "2.000986");
     assert!(rank.is_some_and(|r| r < 3), "{rank:?}");
 }
+
+#[test]
+fn a_place_should_say_where_not_which_procedure() {
+    // Provinces and Đà Nẵng's former districts are filler, like the city's
+    // name: "sóc" is no typo of "séc" ("đăng ký mẫu séc trắng"), "hải châu"
+    // no word of "hải quan".
+    assert_answered_with("đăng ký tạm trú ở hải châu", "1.004194");
+    assert_answered_with("tôi ở sóc trăng muốn làm căn cước", "1.014061");
+    assert_eq!(
+        engine().search("Kết quả thống kê tp sóc trăng").outcome,
+        Outcome::None
+    );
+    // "nam định" and "gia lai" alone are words of procedures.
+    assert_answered_with("dang ky tham gia lai bhxh tu nguyen", "1.002179");
+    let found = engine().search("người việt nam định cư ở nước ngoài xin miễn thị thực");
+    assert_eq!(found.hits[0].code.as_str(), "1.003144");
+}
