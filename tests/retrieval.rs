@@ -439,6 +439,21 @@ fn a_health_insurance_card_for_a_child_under_six_should_offer_the_combined_proce
 }
 
 #[test]
+fn one_word_that_is_a_small_part_of_every_name_should_offer_nothing() {
+    // Names of twenty words that share one word with the query are guesses:
+    // the citizen is offered the hotline instead ("cấp số nhà" is not the
+    // ATA carnet, "tỉnh Sóc Trăng" is no procedure at all).
+    for q in ["cap so nha", "hiến tạng", "Tỉnh Sóc Trăng", "tháng 1"] {
+        let found = engine().search(q);
+        assert_eq!(found.outcome, Outcome::None, "{q}: {:?}", found.hits);
+    }
+    // A typo in one word of a short name still offers it.
+    let found = engine().search("lam ho chiu");
+    assert_eq!(found.outcome, Outcome::Clarify);
+    assert_eq!(found.hits[0].code.as_str(), "1.001456");
+}
+
+#[test]
 fn a_place_should_say_where_not_which_procedure() {
     // Provinces and Đà Nẵng's former districts are filler, like the city's
     // name: "sóc" is no typo of "séc" ("đăng ký mẫu séc trắng"), "hải châu"

@@ -93,6 +93,11 @@ pub struct Params {
     /// thay đổi địa chỉ … của tổ chức tài chính vi mô") names a detail,
     /// not the procedure.
     pub one_word_name_coverage: f32,
+    /// Share of its name such a query of one word must match for anything
+    /// to be offered: "tỉnh", "cấp số nhà" or "tháng 1" against names of
+    /// twenty words ("Thủ tục cấp sổ ATA thay thế" for "cap so nha") are
+    /// guesses, and the citizen is better served by the hotline.
+    pub one_word_offer_coverage: f32,
     /// Share of its name a question asking what something is ("bảo hiểm
     /// y tế là gì") must match for a direct answer: the procedure answers
     /// it only when the words name the procedure itself ("đăng ký tạm trú
@@ -124,6 +129,7 @@ impl Default for Params {
             added_word: 0.6,
             cohesion: 0.5,
             one_word_name_coverage: 0.25,
+            one_word_offer_coverage: 0.2,
             definition_name_coverage: 0.9,
         }
     }
@@ -1467,7 +1473,8 @@ fn block_maxima_with(scores: &[f32], out: &mut Vec<f32>) -> f32 {
 }
 
 /// The decision on ranked hits: nothing when the best hit covers too little
-/// of the query; a direct answer when it covers enough, has no word of
+/// of the query, or when the query is one word and only a small part of the
+/// best hit's name; a direct answer when it covers enough, has no word of
 /// the query by half only ([`Hit::split_word`]), matches enough of its
 /// name for a query of `content_words` syllables of content (and, for a
 /// question asking what something is, a `definition`, names the procedure
@@ -1478,14 +1485,15 @@ pub fn decide(p: &Params, hits: &[Hit], content_words: usize, definition: bool) 
         return Outcome::None;
     };
     let fit = top.fit(p);
-    if fit < p.min_coverage {
+    let one_word = content_words <= 2;
+    if fit < p.min_coverage || (one_word && top.name_coverage < p.one_word_offer_coverage) {
         return Outcome::None;
     }
     let runner_up = hits.get(1).map_or(0.0, |h| h.score);
     if fit >= p.answer_coverage
         && !top.split_word
         && top.name_coverage >= p.answer_name_coverage
-        && (content_words > 2 || top.name_coverage >= p.one_word_name_coverage)
+        && (!one_word || top.name_coverage >= p.one_word_name_coverage)
         && (!definition || top.name_coverage >= p.definition_name_coverage)
         && runner_up < top.score * p.answer_margin
     {
@@ -1633,8 +1641,10 @@ mod tests {
     #[test]
     fn one_word_that_is_a_small_part_of_a_name_should_be_asked_about() {
         let p = Params::default();
-        // "địa chỉ" alone, a sixth of a long name: a detail, not the name.
-        assert_eq!(decide(&p, &[hit(0.15)], 2, false), Outcome::Clarify);
+        // One word, a fifth of a name: a detail, not the name; asked about.
+        assert_eq!(decide(&p, &[hit(0.22)], 2, false), Outcome::Clarify);
+        // "địa chỉ" alone, a sixth of a long name: a guess, not offered.
+        assert_eq!(decide(&p, &[hit(0.15)], 2, false), Outcome::None);
         // The same share for a longer question (context the name never
         // has), or one word that is most of the name: answered.
         assert_eq!(decide(&p, &[hit(0.15)], 6, false), Outcome::Answer);
