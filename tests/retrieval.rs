@@ -469,3 +469,17 @@ fn a_place_should_say_where_not_which_procedure() {
     let found = engine().search("người việt nam định cư ở nước ngoài xin miễn thị thực");
     assert_eq!(found.hits[0].code.as_str(), "1.003144");
 }
+
+#[test]
+fn what_citizens_call_a_copy_a_cv_a_residence_and_a_house_permit_should_be_read() {
+    // "công chứng giấy …" is certifying a copy ("giấy khai sinh", read
+    // next, had answered it with registering the birth); a CV's
+    // certification is the signature's ("lý lịch" alone is the criminal
+    // record); "nhập khẩu cho vợ" is residence, not imports; a permit to
+    // build a house keeps the house ("cấp giấy phép xây nhà 3 tầng" had
+    // found nothing).
+    assert_answered_with("công chứng giấy khai sinh", "2.000815");
+    assert_answered_with("chứng thực sơ yếu lý lịch", "2.000884");
+    assert_answered_with("nhập khẩu cho vợ về nhà chồng", "1.004222");
+    assert_found_first("cap giay phep xay nha 3 tang", "1.013225");
+}
