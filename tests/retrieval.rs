@@ -483,3 +483,13 @@ fn what_citizens_call_a_copy_a_cv_a_residence_and_a_house_permit_should_be_read(
     assert_answered_with("nhập khẩu cho vợ về nhà chồng", "1.004222");
     assert_found_first("cap giay phep xay nha 3 tang", "1.013225");
 }
+
+#[test]
+fn chat_spelling_of_wanting_and_moving_the_household_should_be_read() {
+    // "mun" is muốn in chat ("mun" had been taken for a typo of mua, mục,
+    // môn); "chuyển khẩu" is moving one's registered residence.
+    assert_found_first("e mun chuyen khau ve que thi lm sao", "1.004222");
+    assert_answered_with("tôi muốn chuyển khẩu từ quảng nam ra đà nẵng", "1.004222");
+    assert_found_first("e mun xin lltp so 1 de di lam", "3.000333");
+    assert_found_first("e mun dk tam tru cho bn cung phong tro dc k", "1.004194");
+}
