@@ -631,14 +631,15 @@ impl Areas {
 }
 
 /// Whether `pattern` matches `query` from position `at`, token by token
-/// ([`Token::compatible`]: a token typed without diacritics matches any).
+/// ([`Token::compatible_but_tone`]: a token typed without diacritics
+/// matches any, and a place name typed with another tone is still the place).
 fn matches_at(query: &[Token], at: usize, pattern: &[Token]) -> bool {
     !pattern.is_empty()
         && query.len() >= at + pattern.len()
         && query[at..]
             .iter()
             .zip(pattern)
-            .all(|(q, p)| q.compatible(p))
+            .all(|(q, p)| q.compatible_but_tone(p))
 }
 
 #[cfg(test)]
