@@ -493,16 +493,3 @@ fn chat_spelling_of_wanting_and_moving_the_household_should_be_read() {
     assert_found_first("e mun xin lltp so 1 de di lam", "3.000333");
     assert_found_first("e mun dk tam tru cho bn cung phong tro dc k", "1.004194");
 }
-
-#[test]
-fn a_tone_typed_by_the_citizen_should_tell_rent_from_tax() {
-    // "thuê" (rent) and "thuế" (tax) fold alike; typed with its tone,
-    // "tiền thuê đất" is the land rent, and the lexicon's "thuế đất" (the
-    // land-use tax) must not be read into it. Typed without diacritics
-    // either may be meant.
-    let found = engine().search("miễn giảm tiền thuê đất");
-    assert_ne!(found.outcome, Outcome::None);
-    assert_eq!(found.hits[0].code.as_str(), "1.008568");
-    assert!(!found.hits.iter().any(|h| h.code.as_str() == "1.007695"));
-    assert_answered_with("miễn giảm thuế đất phi nông nghiệp", "1.007695");
-}

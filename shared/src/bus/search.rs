@@ -262,7 +262,7 @@ fn word_cost(q: &Word, r: &Word) -> Option<(u8, u32)> {
     if !q.has_letters() || !r.has_letters() || q.number.is_some() || r.number.is_some() {
         return (qf == rf).then_some((0, 0));
     }
-    if q.token.compatible_but_tone(&r.token) {
+    if q.token.compatible(&r.token) {
         let exact = !q.token.accented() || q.token.toned == r.token.toned;
         return Some((0, u32::from(!exact)));
     }

@@ -631,15 +631,14 @@ impl Areas {
 }
 
 /// Whether `pattern` matches `query` from position `at`, token by token
-/// ([`Token::compatible_but_tone`]: a token typed without diacritics
-/// matches any, and a place name typed with another tone is still the place).
+/// ([`Token::compatible`]: a token typed without diacritics matches any).
 fn matches_at(query: &[Token], at: usize, pattern: &[Token]) -> bool {
     !pattern.is_empty()
         && query.len() >= at + pattern.len()
         && query[at..]
             .iter()
             .zip(pattern)
-            .all(|(q, p)| q.compatible_but_tone(p))
+            .all(|(q, p)| q.compatible(p))
 }
 
 #[cfg(test)]

@@ -273,21 +273,11 @@ impl Token {
 
     /// Whether this query token can stand for `other` (a catalogue token):
     /// same folded letters and, when the query token has diacritics, the
-    /// same vowel shapes (â ă ê ô ơ ư) and tone, hỏi and ngã counted as one.
-    /// Mixing up hỏi and ngã ("sổ đõ") or typing d for đ ("dăng ký") are the
-    /// commonest slips and are forgiven, while a different vowel shape ("sơ
-    /// đồ" against "sổ đỏ") or another tone ("tiền thuê" against "tiền
-    /// thuế") is a different word.
+    /// same vowel shapes (â ă ê ô ơ ư). The tone and the stroke of đ are
+    /// not compared: mixing up hỏi and ngã ("sổ đõ") or typing d for đ
+    /// ("dăng ký") are the commonest slips, while a different vowel shape
+    /// ("sơ đồ" against "sổ đỏ") is a different word.
     pub fn compatible(&self, other: &Token) -> bool {
-        self.folded == other.folded
-            && (!self.accented()
-                || (tone_class(&self.toned) == tone_class(&other.toned)
-                    && same_shape(&self.toned, &other.toned)))
-    }
-
-    /// [`Token::compatible`] without comparing tones: for names of places
-    /// and streets, where a wrong tone is a slip to forgive at a small cost.
-    pub fn compatible_but_tone(&self, other: &Token) -> bool {
         self.folded == other.folded && (!self.accented() || same_shape(&self.toned, &other.toned))
     }
 }
@@ -321,15 +311,6 @@ fn same_shape(a: &str, b: &str) -> bool {
             .map(|c| if c == 'đ' { 'd' } else { c })
     }
     shape(a).eq(shape(b))
-}
-
-/// The tone of a `toned` spelling, hỏi and ngã as one.
-fn tone_class(s: &str) -> u8 {
-    match s.as_bytes().last() {
-        Some(b'4') => b'3',
-        Some(&d @ b'1'..=b'5') => d,
-        _ => 0,
-    }
 }
 
 /// "02" and "2" are the same number to a citizen ("mức độ 02" / "mức 2").
@@ -449,11 +430,6 @@ mod tests {
         assert!(Token::new("đõ").compatible(&Token::new("đỏ")));
         assert!(Token::new("dăng").compatible(&Token::new("đăng")));
         assert!(!Token::new("đồ").compatible(&Token::new("đỏ")));
-        // Any other tone is another word: rent is not tax.
-        assert!(!Token::new("thuê").compatible(&Token::new("thuế")));
-        assert!(!Token::new("thuế").compatible(&Token::new("thuê")));
-        assert!(!Token::new("sổ").compatible(&Token::new("số")));
-        assert!(Token::new("thue").compatible(&Token::new("thuế")));
     }
 
     #[test]
