@@ -8,6 +8,7 @@ use std::time::Instant;
 use chatbot::Error;
 use chatbot::catalogue::{self, Engine, Found, answer};
 use chatbot::dialogue::Incoming;
+use chatbot::eval::perturb::{self, Slip};
 use chatbot::eval::{self, Report};
 use chatbot::store::{Channel, ConversationKey};
 use chatbot::text::lexicon::Lexicon;
@@ -154,6 +155,15 @@ pub struct EvalArgs {
     /// print them (the engine's defaults are set from this).
     #[arg(long)]
     calibrate: bool,
+    /// Measure on the queries misspelt the way citizens slip: fold (no
+    /// diacritics), tone-drop, tone-swap, typo, sound (tr/ch, s/x, n/ng…),
+    /// or `all` for one line per kind. One word of each query is changed;
+    /// the floors below apply to every kind.
+    #[arg(long, value_delimiter = ',', value_parser = parse_slip)]
+    slip: Vec<SlipArg>,
+    /// Seed of the slips' choices: the same seed misspells the same way.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// Fail (exit 1) when overall top-1 is below this.
     #[arg(long)]
     min_top1: Option<f64>,
@@ -211,11 +221,108 @@ fn failures(r: &Report, a: &EvalArgs) -> Vec<String> {
     out
 }
 
+#[derive(Clone, Copy)]
+pub enum SlipArg {
+    All,
+    One(Slip),
+}
+
+fn parse_slip(s: &str) -> Result<SlipArg, String> {
+    if s == "all" {
+        return Ok(SlipArg::All);
+    }
+    Slip::parse(s).map(SlipArg::One).ok_or_else(|| {
+        let names: Vec<&str> = Slip::ALL.iter().map(|k| k.as_str()).collect();
+        format!("expected all or one of {}", names.join(", "))
+    })
+}
+
+/// `eval --slip`: the figures on misspelt copies of the queries, one line
+/// per kind (with the full table and misses when one kind is asked).
+fn eval_slips(a: &EvalArgs, engine: &Engine, lines: &[eval::Labelled]) -> Result<ExitCode, Error> {
+    let mut kinds: Vec<Slip> = Vec::new();
+    for s in &a.slip {
+        match s {
+            SlipArg::All => kinds.extend(Slip::ALL),
+            SlipArg::One(k) => kinds.push(*k),
+        }
+    }
+    kinds.dedup();
+    let mut failed = Vec::new();
+    let summary = kinds.len() > 1;
+    if summary {
+        crate::say!("slip       queries  top1   top3   mrr@5  answered  wrong  oos-rej");
+    }
+    for kind in kinds {
+        let slipped = perturb::perturb_all(lines, kind, a.seed);
+        let report = eval::evaluate(engine, &slipped);
+        if summary {
+            let o = &report.overall;
+            let cell = |v: Option<f64>| v.map_or("—    ".to_owned(), |v| format!("{v:.3}"));
+            crate::say!(
+                "{:<10} {:>7}  {}  {}  {}  {}     {:>5}  {}",
+                kind.as_str(),
+                slipped.len(),
+                cell(o.top1_rate()),
+                cell(o.top3_rate()),
+                cell(o.mrr5()),
+                cell(o.answer_rate()),
+                o.wrong_answers,
+                cell(o.oos_rejection()),
+            );
+        } else {
+            if a.misses {
+                print_misses(&report)?;
+            }
+            crate::say_raw!("{}", report.table());
+        }
+        failed.extend(
+            failures(&report, a)
+                .into_iter()
+                .map(|f| format!("{}: {f}", kind.as_str())),
+        );
+    }
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("below the floor: {}", failed.join("; "));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn print_misses(report: &Report) -> Result<(), Error> {
+    for j in report.judged.iter().filter(|j| j.is_miss()) {
+        let got: Vec<String> = j
+            .found
+            .hits
+            .iter()
+            .take(3)
+            .map(|h| format!("{} {:.2} {}", h.code, h.score, answer::shorten(&h.name, 60)))
+            .collect();
+        crate::say!(
+            "MISS [{}] {:?} expect={:?} outcome={} aspect={:?} rank={:?} cov={:.2} name={:.2}\n    {}",
+            j.line.slice,
+            j.line.q,
+            j.line.expect,
+            j.found.outcome.as_str(),
+            j.found.aspect.map(|a| a.as_str()),
+            j.rank,
+            j.found.hits.first().map_or(0.0, |h| h.coverage),
+            j.found.hits.first().map_or(0.0, |h| h.name_coverage),
+            got.join("\n    ")
+        );
+    }
+    Ok(())
+}
+
 pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
     let lines = eval::read_labelled(open_maybe_gzip(&a.file)?)?;
     let t = Instant::now();
     let engine = engine(&a.catalogue)?;
     let ready = t.elapsed();
+    if !a.slip.is_empty() {
+        return eval_slips(a, &engine, &lines);
+    }
     if a.calibrate {
         let c = eval::calibrate(&engine, &lines);
         crate::say!(
@@ -236,27 +343,7 @@ pub fn eval(a: &EvalArgs) -> Result<ExitCode, Error> {
     }
     let report = eval::evaluate(&engine, &lines);
     if a.misses {
-        for j in report.judged.iter().filter(|j| j.is_miss()) {
-            let got: Vec<String> = j
-                .found
-                .hits
-                .iter()
-                .take(3)
-                .map(|h| format!("{} {:.2} {}", h.code, h.score, answer::shorten(&h.name, 60)))
-                .collect();
-            crate::say!(
-                "MISS [{}] {:?} expect={:?} outcome={} aspect={:?} rank={:?} cov={:.2} name={:.2}\n    {}",
-                j.line.slice,
-                j.line.q,
-                j.line.expect,
-                j.found.outcome.as_str(),
-                j.found.aspect.map(|a| a.as_str()),
-                j.rank,
-                j.found.hits.first().map_or(0.0, |h| h.coverage),
-                j.found.hits.first().map_or(0.0, |h| h.name_coverage),
-                got.join("\n    ")
-            );
-        }
+        print_misses(&report)?;
     }
     crate::say_raw!("{}", report.table());
     eprintln!(

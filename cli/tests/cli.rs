@@ -93,6 +93,57 @@ fn eval_should_exit_non_zero_below_a_floor() {
 }
 
 #[test]
+fn eval_with_slips_should_print_a_line_per_kind_and_hold_floors() {
+    let out = chatbot(
+        &[
+            "eval",
+            "data/eval/queries.jsonl",
+            "--slip",
+            "all",
+            "--min-top1",
+            "0.1",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    for kind in ["fold", "tone-drop", "tone-swap", "typo", "sound"] {
+        assert!(
+            table.lines().any(|l| l.starts_with(kind)),
+            "{kind}: {table}"
+        );
+    }
+    let out = chatbot(
+        &[
+            "eval",
+            "data/eval/queries.jsonl",
+            "--slip",
+            "typo",
+            "--min-top1",
+            "1.01",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("overall"));
+    assert!(
+        text(&out.stderr).contains("typo: top-1"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = chatbot(
+        &["eval", "data/eval/queries.jsonl", "--slip", "typos"],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("tone-drop"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn bench_engine_should_run_on_a_tiny_input() {
     let dir = std::env::temp_dir().join(format!("chatbot-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -5,6 +5,8 @@
 //! procedure at several levels); an empty list means the catalogue has no
 //! right answer (`slice` = `oos`) and the engine must not answer.
 
+pub mod perturb;
+
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
