@@ -251,25 +251,13 @@ fn eval_slips(a: &EvalArgs, engine: &Engine, lines: &[eval::Labelled]) -> Result
     let mut failed = Vec::new();
     let summary = kinds.len() > 1;
     if summary {
-        crate::say!("slip       queries  top1   top3   mrr@5  answered  wrong  oos-rej");
+        crate::say_raw!("{}", eval::table_header("slip"));
     }
     for kind in kinds {
         let slipped = perturb::perturb_all(lines, kind, a.seed);
         let report = eval::evaluate(engine, &slipped);
         if summary {
-            let o = &report.overall;
-            let cell = |v: Option<f64>| v.map_or("—    ".to_owned(), |v| format!("{v:.3}"));
-            crate::say!(
-                "{:<10} {:>7}  {}  {}  {}  {}     {:>5}  {}",
-                kind.as_str(),
-                slipped.len(),
-                cell(o.top1_rate()),
-                cell(o.top3_rate()),
-                cell(o.mrr5()),
-                cell(o.answer_rate()),
-                o.wrong_answers,
-                cell(o.oos_rejection()),
-            );
+            crate::say_raw!("{}", report.overall.row(kind.as_str()));
         } else {
             if a.misses {
                 print_misses(&report)?;

@@ -327,30 +327,41 @@ fn cell(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_owned(), |v| format!("{v:.3}"))
 }
 
+/// The header of [`Report::table`] and [`Stats::row`], its first column
+/// named `first`.
+pub fn table_header(first: &str) -> String {
+    format!("{first:<9} queries  top1   top3   mrr@5  answered  wrong  oos-rej  aspect\n")
+}
+
+impl Stats {
+    /// One row of a plain-text table (see [`table_header`]).
+    pub fn row(&self, name: &str) -> String {
+        format!(
+            "{:<9} {:>7}  {:<6} {:<6} {:<6} {:<9} {:>5}  {:<8} {}\n",
+            name,
+            self.in_scope + self.oos,
+            cell(self.top1_rate()),
+            cell(self.top3_rate()),
+            cell(self.mrr5()),
+            cell(self.answer_rate()),
+            self.wrong_answers,
+            cell(self.oos_rejection()),
+            cell(self.aspect_accuracy()),
+        )
+    }
+}
+
 impl Report {
     /// A plain-text table, one row per slice and one overall.
     pub fn table(&self) -> String {
-        let mut out = String::from(
-            "slice     queries  top1   top3   mrr@5  answered  wrong  oos-rej  aspect\n",
-        );
+        let mut out = table_header("slice");
         let rows = self
             .slices
             .iter()
             .map(|(k, v)| (k.as_str(), v))
             .chain([("overall", &self.overall)]);
         for (name, s) in rows {
-            out.push_str(&format!(
-                "{:<9} {:>7}  {:<6} {:<6} {:<6} {:<9} {:>5}  {:<8} {}\n",
-                name,
-                s.in_scope + s.oos,
-                cell(s.top1_rate()),
-                cell(s.top3_rate()),
-                cell(s.mrr5()),
-                cell(s.answer_rate()),
-                s.wrong_answers,
-                cell(s.oos_rejection()),
-                cell(s.aspect_accuracy()),
-            ));
+            out.push_str(&s.row(name));
         }
         out
     }

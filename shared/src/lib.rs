@@ -22,6 +22,7 @@ pub mod eval;
 pub mod lookup;
 pub mod notices;
 pub mod reply;
+pub mod seeded;
 pub mod service;
 pub mod store;
 pub mod text;

@@ -13,8 +13,10 @@
 //! enough) is left out: the figures are over changed queries only.
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use super::Labelled;
+use crate::seeded::SplitMix;
 
 /// One kind of slip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -110,33 +112,15 @@ const INITIALS: [(&str, &str); 10] = [
 ];
 const FINALS: [(&str, &str); 4] = [("ng", "n"), ("n", "ng"), ("t", "c"), ("c", "t")];
 
-/// A small deterministic generator (SplitMix64) seeded from the text, so
-/// that every run perturbs a query the same way.
-struct Draw(u64);
-
-impl Draw {
-    fn new(seed: u64, slip: Slip, text: &str) -> Self {
-        // FNV-1a over the slip's name and the text.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
-        for b in slip.as_str().bytes().chain([0]).chain(text.bytes()) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        Draw(h)
+/// The generator of one query's slips, seeded from the slip's name and
+/// the text (FNV-1a), so that every run perturbs a query the same way.
+fn draw(seed: u64, slip: Slip, text: &str) -> SplitMix {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for b in slip.as_str().bytes().chain([0]).chain(text.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n` (> 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
+    SplitMix(h)
 }
 
 /// Applies `slip` to a query; `None` when it has nothing to apply to.
@@ -145,27 +129,27 @@ pub fn perturb(query: &str, slip: Slip, seed: u64) -> Option<String> {
         let folded = crate::text::fold(query);
         return (folded != query).then_some(folded);
     }
-    let mut draw = Draw::new(seed, slip, query);
+    let mut rng = draw(seed, slip, query);
     let words: Vec<&str> = query.split(' ').collect();
     let changed: Vec<(usize, String)> = words
         .iter()
         .enumerate()
         .filter_map(|(i, w)| {
-            let mut d = Draw::new(draw.next(), slip, w);
+            let mut d = draw(rng.next_u64(), slip, w);
             change(w, slip, &mut d).map(|c| (i, c))
         })
         .collect();
     if changed.is_empty() {
         return None;
     }
-    let (at, word) = &changed[draw.below(changed.len())];
+    let (at, word) = &changed[rng.below(changed.len())];
     let mut out: Vec<&str> = words.clone();
     out[*at] = word;
     Some(out.join(" "))
 }
 
 /// One word with the slip applied, or `None` when it does not apply.
-fn change(word: &str, slip: Slip, draw: &mut Draw) -> Option<String> {
+fn change(word: &str, slip: Slip, rng: &mut SplitMix) -> Option<String> {
     if !word.chars().all(char::is_alphabetic) || word.is_empty() {
         return None;
     }
@@ -175,11 +159,15 @@ fn change(word: &str, slip: Slip, draw: &mut Draw) -> Option<String> {
             let nfd: Vec<char> = word.nfd().collect();
             let at = nfd.iter().position(|c| TONES.contains(c))?;
             let mut out = nfd.clone();
-            if slip == Slip::ToneDrop {
-                out.remove(at);
-            } else {
+            out.remove(at);
+            if slip == Slip::ToneSwap {
                 let others: Vec<char> = TONES.into_iter().filter(|&t| t != nfd[at]).collect();
-                out[at] = others[draw.below(others.len())];
+                // After the vowel's own marks, so that it composes ("ậ"
+                // struck as ngã is "ẫ", not "ã" and a loose circumflex).
+                let end = (at..out.len())
+                    .find(|&i| !is_combining_mark(out[i]))
+                    .unwrap_or(out.len());
+                out.insert(end, others[rng.below(others.len())]);
             }
             Some(out.into_iter().nfc().collect())
         }
@@ -188,9 +176,9 @@ fn change(word: &str, slip: Slip, draw: &mut Draw) -> Option<String> {
             if crate::text::fold(word).chars().count() < 4 {
                 return None;
             }
-            let i = draw.below(chars.len());
+            let i = rng.below(chars.len());
             let mut out = chars.clone();
-            match draw.below(4) {
+            match rng.below(4) {
                 0 => {
                     out.remove(i);
                 }
@@ -203,7 +191,7 @@ fn change(word: &str, slip: Slip, draw: &mut Draw) -> Option<String> {
                         out.remove(i);
                     } else {
                         let keys: Vec<char> = near.chars().collect();
-                        out[i] = keys[draw.below(keys.len())];
+                        out[i] = keys[rng.below(keys.len())];
                     }
                 }
             }
@@ -232,7 +220,7 @@ fn change(word: &str, slip: Slip, draw: &mut Draw) -> Option<String> {
             {
                 options.push(format!("{}{to}", &lower[..lower.len() - from.len()]));
             }
-            (!options.is_empty()).then(|| options.swap_remove(draw.below(options.len())))
+            (!options.is_empty()).then(|| options.swap_remove(rng.below(options.len())))
         }
     }
 }
@@ -270,6 +258,11 @@ mod tests {
         assert_eq!(p, "băng");
         let p = perturb("sổ", Slip::ToneSwap, 1).unwrap();
         assert!(["sồ", "số", "sỗ", "sộ"].contains(&p.as_str()), "{p}");
+        // A struck tone composes with the vowel's own marks.
+        for seed in 0..20 {
+            let p = perturb("lập", Slip::ToneSwap, seed).unwrap();
+            assert_eq!(p.chars().count(), 3, "{p:?}");
+        }
         let p = perturb("trú", Slip::Sound, 1).unwrap();
         assert_eq!(p, "chú");
     }
