@@ -122,12 +122,17 @@ impl<V> PhraseTable<V> {
         }
     }
 
-    fn matches(&self, q: &Token, p: &Token) -> bool {
-        if self.strict {
-            q.folded == p.folded && (!q.accented() || q.same_word(p))
-        } else {
-            q.compatible(p)
+    /// How query word `q` spells phrase word `p`: `None` when it does not,
+    /// `Some(true)` when only with a slipped tone, which a strict table
+    /// counts (see [`Self::fits`]), `Some(false)` otherwise.
+    fn slip(&self, q: &Token, p: &Token) -> Option<bool> {
+        if q.folded != p.folded {
+            return None;
         }
+        if !q.accented() || (self.strict && q.same_word(p)) {
+            return Some(false);
+        }
+        super::same_shape(&q.toned, &p.toned).then_some(self.strict)
     }
 
     /// Whether the query's words `window` spell `phrase`. In a strict
@@ -137,11 +142,9 @@ impl<V> PhraseTable<V> {
     fn fits(&self, window: &[Token], phrase: &[Token]) -> bool {
         let mut slips = 0;
         for (q, p) in window.iter().zip(phrase) {
-            if !self.matches(q, p) {
-                if !q.compatible(p) {
-                    return false;
-                }
-                slips += 1;
+            match self.slip(q, p) {
+                None => return false,
+                Some(slip) => slips += usize::from(slip),
             }
         }
         slips == 0 || (slips == 1 && phrase.len() > 1)
@@ -259,10 +262,9 @@ impl<V> PhraseTable<V> {
             let mut matched = 0;
             let mut slips = 0;
             while matched < phrase.len() && q < query.len() {
-                let slip = !self.matches(&query[q], &phrase[matched]);
-                if !slip || slips == 0 && phrase.len() > 1 && query[q].compatible(&phrase[matched])
-                {
-                    slips += usize::from(slip);
+                let slip = self.slip(&query[q], &phrase[matched]);
+                if slip == Some(false) || slip == Some(true) && slips == 0 && phrase.len() > 1 {
+                    slips += usize::from(slip == Some(true));
                     matched += 1;
                     q += 1;
                 } else if matched > 0 && skip(&query[q]) {
