@@ -376,7 +376,7 @@ fn locking_and_unlocking_the_electronic_identity_should_not_be_confused() {
 
 // Measured when set (2026-12-01): top-1 0.952, top-3 0.982, MRR@5 0.968,
 // out-of-scope rejection 0.969, aspect 1.000, weakest slice (teen) 0.926,
-// 1 wrong confident answer in 260 (answered directly 0.724). (First set
+// 1 wrong confident answer in 260 (answered directly 0.732). (First set
 // on 2026-11-22 at top-1 0.877, weakest slice 0.778, 5 wrong answers.)
 const FLOOR_TOP1: f64 = 0.91;
 const FLOOR_TOP3: f64 = 0.95;
@@ -388,8 +388,8 @@ const MAX_WRONG_SHARE: f64 = 0.015;
 
 // Measured when set (2026-12-01, seed 1), top-1 / aspect accuracy: fold
 // 0.952 / 1.000, tone-drop 0.952 / 1.000, tone-swap 0.957 / 1.000, typo
-// 0.865 / 0.906, sound 0.877 / 0.844; wrong confident answers 1, 1, 1, 4
-// and 6 (one of them each time the out-of-scope line the clean set
+// 0.870 / 0.906, sound 0.886 / 0.938; wrong confident answers 1, 1, 1, 4
+// and 5 (one of them each time the out-of-scope line the clean set
 // answers wrongly too).
 const SLIP_FLOORS: [(eval::perturb::Slip, f64, f64); 5] = {
     use eval::perturb::Slip::*;
@@ -397,8 +397,8 @@ const SLIP_FLOORS: [(eval::perturb::Slip, f64, f64); 5] = {
         (Fold, 0.92, 0.95),
         (ToneDrop, 0.92, 0.95),
         (ToneSwap, 0.92, 0.95),
-        (Typo, 0.83, 0.85),
-        (Sound, 0.84, 0.78),
+        (Typo, 0.85, 0.88),
+        (Sound, 0.86, 0.90),
     ]
 };
 const MAX_SLIPPED_WRONG_SHARE: f64 = 0.03;
@@ -545,4 +545,33 @@ fn chat_spelling_of_wanting_and_moving_the_household_should_be_read() {
     assert_answered_with("tôi muốn chuyển khẩu từ quảng nam ra đà nẵng", "1.004222");
     assert_found_first("e mun xin lltp so 1 de di lam", "3.000333");
     assert_found_first("e mun dk tam tru cho bn cung phong tro dc k", "1.004194");
+}
+
+#[test]
+fn a_syllable_spelt_as_it_sounds_should_be_read_as_meant() {
+    // A real syllable that fits neither neighbour, where one of the same
+    // sound does: read again as that one, so that the lexicon's phrases
+    // and the variant markers apply ("lước ngoài" is nước ngoài, the
+    // foreign-element marriage; "hộ kinh doan" is hộ kinh doanh).
+    assert_answered_with(
+        "cho tôi hỏi thủ tục đăng ký kết hôn với người lước ngoài",
+        "2.000806",
+    );
+    assert_answered_with("đăng ký hộ kinh doan cá thể", "1.001612");
+    assert_answered_with("dang ky ho kinh doan ca the", "1.001612");
+    assert_answered_with("cấp lại biển số xe bị mấc", "1.013082");
+    // What the citizen meant as typed stays: a bare syllable gives way only
+    // to a stock phrase of the catalogue, a word with its diacritics to one
+    // the catalogue writes at all next to its neighbour.
+    for (q, not) in [
+        ("dang ky ket hon o dai su quan", "giay"),
+        ("tro cap thai san cho chong", "cong"),
+        ("xin GCN ANTT cho quán karaoke", "chuan"),
+    ] {
+        let terms = engine().query_terms(q);
+        assert!(
+            terms.iter().all(|(k, w)| k != not || *w < 0.99),
+            "{q}: {terms:?}"
+        );
+    }
 }

@@ -1144,6 +1144,11 @@ impl Index {
         self.pairs.get(&(a, b)).copied()
     }
 
+    /// In how many documents the catalogue writes `b` right after `a`.
+    pub fn pair_docs(&self, a: TermId, b: TermId) -> usize {
+        self.bigram(a, b).map_or(0, |id| self.postings.of(id).len())
+    }
+
     /// Whether the catalogue writes `word` right after `prev` or right
     /// before `next` (either may be missing).
     pub fn pairs_with(&self, prev: Option<TermId>, word: TermId, next: Option<TermId>) -> bool {

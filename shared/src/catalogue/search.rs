@@ -11,6 +11,7 @@
 //! well (the plain procedure before its special variants), levels a city's
 //! citizens use, one entry per procedure whatever its levels.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -234,6 +235,10 @@ struct Unit<'a> {
     /// A known syllable the catalogue never writes next to its content
     /// neighbours: a word of its own in the citizen's text.
     lone: bool,
+    /// For such a syllable: the one syllable of the same sound that the
+    /// catalogue writes next to a neighbour, when the citizen most likely
+    /// meant it ([`Engine::repair_typos`]).
+    sound: Option<TermId>,
 }
 
 impl Unit<'_> {
@@ -255,6 +260,9 @@ struct Reading<'a> {
     side: Vec<(&'a [Token], f32)>,
     /// Every token as typed (after chat spelling), for variant checks.
     typed: &'a [Token],
+    /// Typed syllables to read again as another of the same sound: their
+    /// positions in `typed`, and the syllable meant.
+    slips: Vec<(usize, TermId)>,
 }
 
 /// The search engine over one catalogue.
@@ -401,7 +409,8 @@ impl Engine {
     /// Reads a query and ranks the catalogue for it.
     pub fn search(&self, query: &str) -> Found {
         let typed = self.tokens(query);
-        let reading = self.read(&typed);
+        let fixed = OnceCell::new();
+        let reading = self.read_fixed(&typed, &fixed);
         let aspect = reading.aspects.first().copied();
         let terms = self.terms(&reading);
         let hits = self.rank(&reading, &terms);
@@ -429,7 +438,8 @@ impl Engine {
     /// comparing other engines on the same text handling.
     pub fn query_terms(&self, query: &str) -> Vec<(String, f32)> {
         let typed = self.tokens(query);
-        let reading = self.read(&typed);
+        let fixed = OnceCell::new();
+        let reading = self.read_fixed(&typed, &fixed);
         let mut out: Vec<(String, f32)> = Vec::new();
         let mut put = |key: String, w: f32| match out.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => *v = v.max(w),
@@ -453,7 +463,8 @@ impl Engine {
     pub fn explain(&self, query: &str) -> String {
         use std::fmt::Write;
         let typed = self.tokens(query);
-        let r = self.read(&typed);
+        let fixed = OnceCell::new();
+        let r = self.read_fixed(&typed, &fixed);
         let mut s = String::new();
         let _ = writeln!(s, "aspects: {:?}", r.aspects);
         if let Some(age) = ages::in_query(r.typed) {
@@ -527,7 +538,11 @@ impl Engine {
     /// The aspect asked for, if any, without searching (for follow-ups such
     /// as "còn lệ phí thì sao?").
     pub fn aspect_of(&self, query: &str) -> Option<Aspect> {
-        self.read(&self.tokens(query)).aspects.first().copied()
+        let fixed = OnceCell::new();
+        self.read_fixed(&self.tokens(query), &fixed)
+            .aspects
+            .first()
+            .copied()
     }
 
     /// The query's syllables, chat spelling undone and abbreviations of
@@ -582,6 +597,7 @@ impl Engine {
             units: Vec::with_capacity(typed.len() + 4),
             side: Vec::new(),
             typed,
+            slips: Vec::new(),
         };
         let mut i = 0;
         while i < typed.len() {
@@ -632,8 +648,38 @@ impl Engine {
         }
         self.repair_typos(&mut r.units);
         self.settle_ambiguous(&mut r.units);
+        for u in r.units.iter().filter(|u| u.sound.is_some()) {
+            if let (Some(at), Some(w)) =
+                (typed.iter().position(|t| std::ptr::eq(t, u.token)), u.sound)
+            {
+                r.slips.push((at, w));
+            }
+        }
         r.aspects = self.lexicon.aspects_in(typed);
         r
+    }
+
+    /// Reads the typed tokens; when a syllable turns out to be another
+    /// spelt as it sounds ("lước ngoài", "hộ kinh doan"), reads them again
+    /// with that syllable, so that the lexicon's phrases and the variant
+    /// markers see what was meant. `fixed` keeps the corrected tokens.
+    fn read_fixed<'a>(
+        &'a self,
+        typed: &'a [Token],
+        fixed: &'a OnceCell<Vec<Token>>,
+    ) -> Reading<'a> {
+        let r = self.read(typed);
+        if r.slips.is_empty() {
+            return r;
+        }
+        let tokens = fixed.get_or_init(|| {
+            let mut t = typed.to_vec();
+            for &(at, w) in &r.slips {
+                t[at] = Token::new(self.index.key(w));
+            }
+            t
+        });
+        self.read(tokens)
     }
 
     /// Whether the query asks what something is: a phrase of
@@ -703,6 +749,7 @@ impl Engine {
             ambiguous,
             share: 1.0,
             lone: false,
+            sound: None,
         }
     }
 
@@ -780,12 +827,11 @@ impl Engine {
             if let Some(word) = known {
                 // A real syllable is only replaced by one that fits its
                 // neighbours the way the catalogue writes them.
-                for (cand, c) in ix.context_candidates(word, prev, next) {
+                let found = ix.context_candidates(word, prev, next);
+                for &(cand, c) in found.iter().take(3) {
                     alts.push((cand, self.closeness_weight(c) * p.known_typo));
-                    if alts.len() == 3 {
-                        break;
-                    }
                 }
+                units[i].sound = self.sound_slip(units[i].token, &found, prev, next);
             } else {
                 // An unknown one may take its closest candidates on their
                 // own, preferring those that fit the neighbours.
@@ -799,6 +845,41 @@ impl Engine {
                 }
             }
             units[i].alts = alts;
+        }
+    }
+
+    /// Of the context candidates of a known syllable that fits neither
+    /// neighbour: the one of the same sound that was most likely meant.
+    /// Typed with diacritics the catalogue never puts on these letters
+    /// ("lước ngoài"), the syllable is a slip; typed bare, it may be what
+    /// was meant ("ở đại sứ quán", "cho chồng"), and only a candidate that
+    /// forms a stock phrase with a neighbour outweighs it ("hộ kinh doan":
+    /// a fifth of the documents with "kinh" write "kinh doanh").
+    fn sound_slip(
+        &self,
+        t: &Token,
+        found: &[(TermId, Closeness)],
+        prev: Option<TermId>,
+        next: Option<TermId>,
+    ) -> Option<TermId> {
+        let ix = &self.index;
+        let share = |pair: usize, of: TermId| pair as f32 / ix.postings(of).len().max(1) as f32;
+        let least = if t.accented() {
+            ACCENTED_STOCK_SHARE
+        } else {
+            STOCK_SHARE
+        };
+        let stock = |w: TermId| {
+            let before = prev.map_or(0.0, |p| share(ix.pair_docs(p, w), p));
+            let after = next.map_or(0.0, |x| share(ix.pair_docs(w, x), x));
+            before.max(after) >= least
+        };
+        let mut same_sound = found
+            .iter()
+            .filter(|&&(w, c)| c == Closeness::Phonetic && stock(w));
+        match (same_sound.next(), same_sound.next()) {
+            (Some(&(w, _)), None) if !self.lexicon.starts_phrase(t) => Some(w),
+            _ => None,
         }
     }
 
@@ -1427,6 +1508,10 @@ struct Scratch {
 }
 
 /// Documents per block of the candidate scan.
+/// Share of the documents with a word that write a candidate next to it
+/// for the pair to count as a stock phrase ([`Engine::sound_slip`]).
+const STOCK_SHARE: f32 = 0.2;
+const ACCENTED_STOCK_SHARE: f32 = 0.02;
 const BLOCK: usize = 64;
 
 /// The best score of each block of [`BLOCK`] documents (into `out`) and
