@@ -388,7 +388,7 @@ const MAX_WRONG_SHARE: f64 = 0.015;
 
 // Measured when set (2026-12-01, seed 1), top-1 / aspect accuracy: fold
 // 0.952 / 1.000, tone-drop 0.952 / 1.000, tone-swap 0.957 / 1.000, typo
-// 0.870 / 0.906, sound 0.886 / 0.938; wrong confident answers 1, 1, 1, 4
+// 0.892 / 0.906, sound 0.890 / 0.938; wrong confident answers 1, 1, 1, 4
 // and 5 (one of them each time the out-of-scope line the clean set
 // answers wrongly too).
 const SLIP_FLOORS: [(eval::perturb::Slip, f64, f64); 5] = {
@@ -397,7 +397,7 @@ const SLIP_FLOORS: [(eval::perturb::Slip, f64, f64); 5] = {
         (Fold, 0.92, 0.95),
         (ToneDrop, 0.92, 0.95),
         (ToneSwap, 0.92, 0.95),
-        (Typo, 0.85, 0.88),
+        (Typo, 0.86, 0.88),
         (Sound, 0.86, 0.90),
     ]
 };
@@ -574,4 +574,20 @@ fn a_syllable_spelt_as_it_sounds_should_be_read_as_meant() {
             "{q}: {terms:?}"
         );
     }
+}
+
+#[test]
+fn a_mistyped_abbreviation_should_be_read_as_the_one_meant() {
+    // Consonants and digits nobody knows, one edit after the first letter
+    // from exactly one abbreviation: a doubled, dropped, swapped or
+    // neighbouring key.
+    assert_answered_with("làm CCCCD lần đầu cho con 16t", "1.014061");
+    assert_answered_with("mất CCCF rồi làm lại ở đâu", "1.014064");
+    assert_found_first("xin LLTPP số 2", "3.000333");
+    // A word with a vowel is a word mistyped ("sibh" is sinh, not the
+    // social-insurance book "sbh"); an acronym of its own differs from
+    // ours in its first letter ("TTND" is not "PTTND").
+    assert_answered_with("dang ki khai sibh", "1.001193");
+    let terms = engine().query_terms("Xét TTND cho cán bộ");
+    assert!(terms.iter().all(|(k, _)| k != "phuong"), "{terms:?}");
 }

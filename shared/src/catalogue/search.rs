@@ -21,6 +21,7 @@ use super::aspect::Aspect;
 
 use super::index::{
     Closeness, DocId, Index, Mark, SHAPE_BONUS, Scored, TONED_BONUS, TermId, shape_key,
+    within_one_edit,
 };
 use super::model::{Entry, Procedure, ProcedureCode};
 use crate::text::lexicon::{Lexicon, matches_phrase};
@@ -553,8 +554,42 @@ impl Engine {
             .take(MAX_QUERY_TOKENS)
             .map(Token::new)
             .collect();
-        let typed = self.lexicon.spell_out(self.lexicon.unchat(typed));
+        let typed = self.lexicon.unchat(typed);
+        let typed = self.lexicon.spell_out(self.correct_abbreviations(typed));
         self.correct_unknown(typed)
+    }
+
+    /// Corrects a mistyped abbreviation ("ccccd", "cccf", "gpxdd"): a
+    /// token of at least four ASCII consonants and digits that neither the
+    /// catalogue nor the lexicon knows, one edit after its first letter
+    /// away from exactly one abbreviation of one meaning, becomes that
+    /// abbreviation (spelt out next). An unknown acronym differs from ours
+    /// in its first letter as often as anywhere ("ttnd" is not "pttnd").
+    fn correct_abbreviations(&self, mut typed: Vec<Token>) -> Vec<Token> {
+        for t in typed.iter_mut() {
+            let text = t.folded.as_str();
+            // A syllable with a vowel is a word mistyped ("sibh" is sinh),
+            // left to the typo repair.
+            if text.len() < MIN_ABBREVIATION_TYPO
+                || !text.bytes().all(|b| b.is_ascii_alphanumeric())
+                || text.bytes().any(|b| b"aeiou".contains(&b))
+                || text.bytes().all(|b| b.is_ascii_digit())
+                || self.index.term(text).is_some()
+                || self.lexicon.spelled_out.contains_key(text)
+                || self.lexicon.starts_phrase(t)
+            {
+                continue;
+            }
+            let mut near = self
+                .lexicon
+                .spelled_out
+                .keys()
+                .filter(|k| k.as_bytes()[0] == text.as_bytes()[0] && within_one_edit(text, k));
+            if let (Some(k), None) = (near.next(), near.next()) {
+                *t = Token::new(k);
+            }
+        }
+        typed
     }
 
     /// Corrects, before phrases are looked for, a syllable neither the
@@ -1512,6 +1547,8 @@ struct Scratch {
 /// for the pair to count as a stock phrase ([`Engine::sound_slip`]).
 const STOCK_SHARE: f32 = 0.2;
 const ACCENTED_STOCK_SHARE: f32 = 0.02;
+/// Least length of a token taken for a mistyped abbreviation.
+const MIN_ABBREVIATION_TYPO: usize = 4;
 const BLOCK: usize = 64;
 
 /// The best score of each block of [`BLOCK`] documents (into `out`) and
