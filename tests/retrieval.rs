@@ -78,9 +78,13 @@ fn misspelt_copies_of_the_labelled_set_should_stay_above_their_floors() {
     let mut table = Vec::new();
     let mut low = Vec::new();
     for (slip, floor, aspect_floor) in SLIP_FLOORS {
-        let slipped = perturb_all(&lines, slip, 1);
+        // Three seeds pooled: one seed's figures move by a line or two
+        // with any change of the engine.
+        let slipped: Vec<_> = (1..=3)
+            .flat_map(|seed| perturb_all(&lines, slip, seed))
+            .collect();
         assert!(
-            slipped.len() >= lines.len() * 4 / 5,
+            slipped.len() >= lines.len() * 12 / 5,
             "{slip:?}: {}",
             slipped.len()
         );
@@ -386,19 +390,19 @@ const FLOOR_ASPECT: f64 = 0.95;
 const FLOOR_SLICE_TOP1: f64 = 0.85;
 const MAX_WRONG_SHARE: f64 = 0.015;
 
-// Measured when set (2026-12-01, seed 1), top-1 / aspect accuracy: fold
-// 0.952 / 1.000, tone-drop 0.952 / 1.000, tone-swap 0.957 / 1.000, typo
-// 0.892 / 0.906, sound 0.890 / 0.938; wrong confident answers 1, 1, 1, 4
-// and 5 (one of them each time the out-of-scope line the clean set
-// answers wrongly too).
+// Measured when set (2026-12-01, seeds 1–3 pooled), top-1 / aspect
+// accuracy / wrong confident answers: fold 0.952 / 1.000 / 3, tone-drop
+// 0.950 / 1.000 / 3, tone-swap 0.954 / 1.000 / 3, typo 0.888 / 0.875 / 9,
+// sound 0.889 / 0.906 / 10 (three of them each time the out-of-scope
+// line the clean set answers wrongly too).
 const SLIP_FLOORS: [(eval::perturb::Slip, f64, f64); 5] = {
     use eval::perturb::Slip::*;
     [
-        (Fold, 0.92, 0.95),
-        (ToneDrop, 0.92, 0.95),
-        (ToneSwap, 0.92, 0.95),
-        (Typo, 0.86, 0.88),
-        (Sound, 0.86, 0.90),
+        (Fold, 0.93, 0.97),
+        (ToneDrop, 0.93, 0.97),
+        (ToneSwap, 0.93, 0.97),
+        (Typo, 0.86, 0.84),
+        (Sound, 0.86, 0.87),
     ]
 };
 const MAX_SLIPPED_WRONG_SHARE: f64 = 0.03;
