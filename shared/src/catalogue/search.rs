@@ -1542,13 +1542,18 @@ struct Scratch {
     name_weights: Vec<f32>,
 }
 
-/// Documents per block of the candidate scan.
 /// Share of the documents with a word that write a candidate next to it
-/// for the pair to count as a stock phrase ([`Engine::sound_slip`]).
+/// for the pair to count as a stock phrase ([`Engine::sound_slip`]), for a
+/// syllable typed bare (it may be what was meant).
 const STOCK_SHARE: f32 = 0.2;
+/// The same for a syllable typed with diacritics the catalogue's names
+/// never put on its letters: the candidate need only be written next to
+/// the neighbour at all, not by chance ("quán" is not "chuẩn").
 const ACCENTED_STOCK_SHARE: f32 = 0.02;
-/// Least length of a token taken for a mistyped abbreviation.
+/// Least length of a token taken for a mistyped abbreviation: three-letter
+/// tokens are too often other words ("met", "SHB").
 const MIN_ABBREVIATION_TYPO: usize = 4;
+/// Documents per block of the candidate scan.
 const BLOCK: usize = 64;
 
 /// The best score of each block of [`BLOCK`] documents (into `out`) and
