@@ -542,6 +542,14 @@ fn what_citizens_call_a_copy_a_cv_a_residence_and_a_house_permit_should_be_read(
 }
 
 #[test]
+fn a_household_business_is_closed_not_dissolved() {
+    // Citizens "giải thể" a household business as they would a company;
+    // for a hộ kinh doanh it is ending its activity.
+    assert_answered_with("giải thể hộ kinh doanh", "1.001266");
+    assert_answered_with("giai the ho kinh doanh", "1.001266");
+}
+
+#[test]
 fn chat_spelling_of_wanting_and_moving_the_household_should_be_read() {
     // "mun" is muốn in chat ("mun" had been taken for a typo of mua, mục,
     // môn); "chuyển khẩu" is moving one's registered residence.
