@@ -550,6 +550,15 @@ fn a_household_business_is_closed_not_dissolved() {
 }
 
 #[test]
+fn selling_a_house_is_registering_the_land_change() {
+    // "mua bán nhà", like "mua bán nhà đất": registering the transfer, not
+    // the mortgage of a house-sale contract; the contract's certification
+    // keeps its own procedure.
+    assert_answered_with("đăng ký biến động đất đai khi mua bán nhà", "1.013831");
+    assert_found_first("chứng thực hợp đồng mua bán nhà", "2.001035");
+}
+
+#[test]
 fn chat_spelling_of_wanting_and_moving_the_household_should_be_read() {
     // "mun" is muốn in chat ("mun" had been taken for a typo of mua, mục,
     // môn); "chuyển khẩu" is moving one's registered residence.
