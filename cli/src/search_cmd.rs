@@ -242,12 +242,16 @@ fn parse_slip(s: &str) -> Result<SlipArg, String> {
 fn eval_slips(a: &EvalArgs, engine: &Engine, lines: &[eval::Labelled]) -> Result<ExitCode, Error> {
     let mut kinds: Vec<Slip> = Vec::new();
     for s in &a.slip {
-        match s {
-            SlipArg::All => kinds.extend(Slip::ALL),
-            SlipArg::One(k) => kinds.push(*k),
+        let asked: &[Slip] = match s {
+            SlipArg::All => &Slip::ALL,
+            SlipArg::One(k) => std::slice::from_ref(k),
+        };
+        for k in asked {
+            if !kinds.contains(k) {
+                kinds.push(*k);
+            }
         }
     }
-    kinds.dedup();
     let mut failed = Vec::new();
     let summary = kinds.len() > 1;
     if summary {

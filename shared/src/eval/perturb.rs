@@ -130,7 +130,7 @@ pub fn perturb(query: &str, slip: Slip, seed: u64) -> Option<String> {
         return (folded != query).then_some(folded);
     }
     let mut rng = draw(seed, slip, query);
-    let words: Vec<&str> = query.split(' ').collect();
+    let mut words: Vec<&str> = query.split(' ').collect();
     let changed: Vec<(usize, String)> = words
         .iter()
         .enumerate()
@@ -143,9 +143,8 @@ pub fn perturb(query: &str, slip: Slip, seed: u64) -> Option<String> {
         return None;
     }
     let (at, word) = &changed[rng.below(changed.len())];
-    let mut out: Vec<&str> = words.clone();
-    out[*at] = word;
-    Some(out.join(" "))
+    words[*at] = word;
+    Some(words.join(" "))
 }
 
 /// One word with the slip applied, or `None` when it does not apply.

@@ -147,7 +147,7 @@ impl<V> PhraseTable<V> {
                 Some(slip) => slips += usize::from(slip),
             }
         }
-        slips == 0 || (slips == 1 && phrase.len() > 1)
+        tolerated(slips, phrase.len())
     }
 
     fn insert(&mut self, phrase: Vec<Token>, value: V) {
@@ -263,8 +263,10 @@ impl<V> PhraseTable<V> {
             let mut slips = 0;
             while matched < phrase.len() && q < query.len() {
                 let slip = self.slip(&query[q], &phrase[matched]);
-                if slip == Some(false) || slip == Some(true) && slips == 0 && phrase.len() > 1 {
-                    slips += usize::from(slip == Some(true));
+                if let Some(slip) = slip
+                    && tolerated(slips + usize::from(slip), phrase.len())
+                {
+                    slips += usize::from(slip);
                     matched += 1;
                     q += 1;
                 } else if matched > 0 && skip(&query[q]) {
@@ -706,6 +708,12 @@ impl Lexicon {
         }
         out
     }
+}
+
+/// Whether a phrase of `len` words still matches with `slips` slipped
+/// tones ([`PhraseTable::fits`]): one, in a phrase of several words.
+fn tolerated(slips: usize, len: usize) -> bool {
+    slips == 0 || (slips == 1 && len > 1)
 }
 
 /// Whether two phrases are the same words (see [`Token::same_word`]).
