@@ -99,6 +99,26 @@ pub(crate) struct Stored {
     pub keys: StrList,
     pub postings: Postings,
     pub docs: Vec<DocInfo>,
+    /// See [`Index::names_write`]: sorted keys ([`named_pair`]).
+    pub named_pairs: Vec<u64>,
+}
+
+/// In how many names two neighbouring syllables must stand for
+/// [`Index::names_write`] to take them as the catalogue's wording rather
+/// than one name's slip ("xây dưng").
+pub const NAMED_PAIR_NAMES: usize = 2;
+
+/// Which side of a syllable of a name its neighbour is on.
+#[derive(Debug, Clone, Copy)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+/// The key of a toned syllable of a name with a neighbour (folded) on one
+/// side.
+fn named_pair(neighbour: TermId, side: Side, toned: TermId) -> u64 {
+    (u64::from(neighbour) << 33) | ((side as u64) << 32) | u64::from(toned)
 }
 
 /// Every term's postings in one array, term after term (documents
@@ -203,6 +223,7 @@ pub struct Index {
     /// [`DocMeta::marks`]), and their context terms (see [`Mark::context`]).
     marks: Vec<Mark>,
     mark_context: Vec<TermId>,
+    named_pairs: Vec<u64>,
     /// The typo dictionaries, built when a message first needs them: a
     /// process that starts answers its first messages sooner, and tens of
     /// thousands of strings are only made once typos are looked for.
@@ -860,6 +881,32 @@ impl Index {
             }
             docs[d].name_terms = f[0][0].iter().map(|&t| folded[t as usize]).collect();
         }
+        // Each toned syllable of a name with its folded neighbours, counted
+        // once a name.
+        let mut named: Vec<u64> = Vec::new();
+        for f in &fields {
+            let from = named.len();
+            for w in f[0][0].windows(2) {
+                let (l, r) = (w[0] as usize, w[1] as usize);
+                named.push(named_pair(folded[l], Side::Left, toned[r]));
+                named.push(named_pair(folded[r], Side::Right, toned[l]));
+            }
+            named[from..].sort_unstable();
+            let mut kept = from;
+            for i in from..named.len() {
+                if i == from || named[i] != named[kept - 1] {
+                    named[kept] = named[i];
+                    kept += 1;
+                }
+            }
+            named.truncate(kept);
+        }
+        named.sort_unstable();
+        let named_pairs: Vec<u64> = named
+            .chunk_by(|a, b| a == b)
+            .filter(|run| run.len() >= NAMED_PAIR_NAMES)
+            .map(|run| run[0])
+            .collect();
         for (doc, marks) in docs.iter_mut().zip(pending_variants) {
             doc.variants = marks
                 .into_iter()
@@ -911,6 +958,7 @@ impl Index {
             keys: keys.into_iter().collect(),
             postings,
             docs,
+            named_pairs,
         })
     }
 
@@ -923,6 +971,7 @@ impl Index {
             keys,
             postings,
             docs,
+            named_pairs,
         } = stored;
         let n = docs.len();
         let mut terms: hashbrown::HashTable<TermId> =
@@ -1021,6 +1070,7 @@ impl Index {
             name_vocabulary,
             marks,
             mark_context,
+            named_pairs,
             typos: std::sync::OnceLock::new(),
         }
     }
@@ -1031,6 +1081,7 @@ impl Index {
             keys: self.keys.clone(),
             postings: self.postings.clone(),
             docs: self.docs.clone(),
+            named_pairs: self.named_pairs.clone(),
         }
     }
 
@@ -1114,6 +1165,19 @@ impl Index {
     /// has it.
     pub fn toned_id(&self, t: &Token) -> Option<TermId> {
         self.term_with(|k| write_toned(t, k))
+    }
+
+    /// Whether at least [`NAMED_PAIR_NAMES`] names write the syllable
+    /// `word`, with its tone as typed, with `neighbour` (whatever its
+    /// tone) on `side` of it.
+    pub fn names_write(&self, neighbour: &Token, side: Side, word: &Token) -> bool {
+        match (self.term(&neighbour.folded), self.toned_id(word)) {
+            (Some(n), Some(t)) => self
+                .named_pairs
+                .binary_search(&named_pair(n, side, t))
+                .is_ok(),
+            _ => false,
+        }
     }
 
     /// The vowel-shape term of a syllable ([`shape_term`]), when the

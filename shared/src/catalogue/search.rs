@@ -20,7 +20,7 @@ use super::ages::{self, AgeGroup};
 use super::aspect::Aspect;
 
 use super::index::{
-    Closeness, DocId, Index, Mark, SHAPE_BONUS, Scored, TONED_BONUS, TermId, shape_key,
+    Closeness, DocId, Index, Mark, SHAPE_BONUS, Scored, Side, TONED_BONUS, TermId, shape_key,
     within_one_edit,
 };
 use super::model::{Entry, Procedure, ProcedureCode};
@@ -637,7 +637,10 @@ impl Engine {
         let mut i = 0;
         while i < typed.len() {
             let cue = self.lexicon.aspects.longest_at(typed, i);
-            let rewrite = self.lexicon.rewrites.all_longest_at(typed, i);
+            let rewrite = self
+                .lexicon
+                .rewrites
+                .all_longest_at_with(typed, i, |q, at| self.tone_slip(q, at));
             let filler = self.lexicon.filler.longest_at(typed, i);
             let (n_cue, n_rw, n_fill) = (
                 cue.map_or(0, |c| c.0),
@@ -715,6 +718,24 @@ impl Engine {
             t
         });
         self.read(tokens)
+    }
+
+    /// Whether the syllable `words[at]` of a lexicon phrase's match,
+    /// typed with diacritics, may stand for the phrase's syllable of
+    /// another tone: not when the catalogue's names write it with the tone
+    /// typed next to the phrase's word typed beside it. "tiền thuê đất"
+    /// is the rent of land, written so, not "thuế đất" the land tax;
+    /// "đối thẻ" is written nowhere and is "đổi thẻ" slipped.
+    fn tone_slip(&self, words: &[Token], at: usize) -> bool {
+        let ix = &self.index;
+        let t = &words[at];
+        let before = at
+            .checked_sub(1)
+            .is_some_and(|i| ix.names_write(&words[i], Side::Left, t));
+        let after = words
+            .get(at + 1)
+            .is_some_and(|n| ix.names_write(n, Side::Right, t));
+        !(before || after)
     }
 
     /// Whether the query asks what something is: a phrase of
@@ -1553,6 +1574,7 @@ const ACCENTED_STOCK_SHARE: f32 = 0.02;
 /// Least length of a token taken for a mistyped abbreviation: three-letter
 /// tokens are too often other words ("met", "SHB").
 const MIN_ABBREVIATION_TYPO: usize = 4;
+
 /// Documents per block of the candidate scan.
 const BLOCK: usize = 64;
 
@@ -1961,6 +1983,24 @@ mod tests {
         ] {
             assert_eq!(linked.search(q).hits[0].code.as_str(), "2.001023", "{q}");
         }
+    }
+
+    #[test]
+    fn names_should_tell_which_tone_they_write_next_to_a_word() {
+        let ix = engine().index();
+        let t = |s: &str| Token::new(s);
+        // "cấp lại" and "lái xe" stand in several names.
+        assert!(ix.names_write(&t("cấp"), Side::Left, &t("lại")));
+        assert!(ix.names_write(&t("xe"), Side::Right, &t("lái")));
+        assert!(ix.names_write(&t("cap"), Side::Left, &t("lại")));
+        // Not with the other tone, nor on the other side.
+        assert!(!ix.names_write(&t("xe"), Side::Right, &t("lại")));
+        assert!(!ix.names_write(&t("cấp"), Side::Right, &t("lại")));
+        // One name's wording is not the catalogue's ("chấp thuận").
+        assert!(!ix.names_write(&t("chấp"), Side::Left, &t("thuận")));
+        // A loaded snapshot keeps it.
+        let loaded = Engine::from_snapshot(&engine().to_snapshot().unwrap()).unwrap();
+        assert!(loaded.index().names_write(&t("xe"), Side::Right, &t("lái")));
     }
 
     #[test]

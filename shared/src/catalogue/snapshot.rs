@@ -17,8 +17,9 @@ use crate::text::lexicon::Lexicon;
 /// changes (04: toned terms carry their vowel shape's bonus; 05: the lexicon
 /// spells out abbreviations of one meaning; 06: its phrase tables are
 /// paths of syllables; 07: it keeps the phrases that ask for a definition;
-/// 08: and the markers a variant marker implies).
-const MAGIC: &[u8; 8] = b"TTHCIX08";
+/// 08: and the markers a variant marker implies; 09: the index keeps which
+/// toned syllables the names write next to which words).
+const MAGIC: &[u8; 8] = b"TTHCIX09";
 
 /// What an entry has besides its text: its levels and how many results
 /// and agencies it lists.
@@ -145,6 +146,7 @@ impl Engine {
         let terms = s.index.keys.len();
         if s.index.postings.len() != terms
             || !s.index.postings.is_consistent()
+            || !s.index.named_pairs.is_sorted()
             || s.index
                 .postings
                 .all()

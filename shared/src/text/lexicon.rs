@@ -285,9 +285,31 @@ impl<V> PhraseTable<V> {
     /// Every value whose phrase starts at `query[at]` with the longest
     /// matching length (several targets of one ambiguous abbreviation).
     pub fn all_longest_at(&self, query: &[Token], at: usize) -> Option<(usize, Vec<&V>)> {
+        self.all_longest_at_with(query, at, |_, _| true)
+    }
+
+    /// Like [`Self::all_longest_at`], but a query word typed with another
+    /// tone than the phrase's matches only when `tone_slip(the query words
+    /// matched, its position among them)` allows it: the caller may know
+    /// that the word as typed is a word of its own there ("thuê đất" is
+    /// not "thuế đất").
+    pub fn all_longest_at_with(
+        &self,
+        query: &[Token],
+        at: usize,
+        tone_slip: impl Fn(&[Token], usize) -> bool,
+    ) -> Option<(usize, Vec<&V>)> {
         for (n, ends) in self.paths(query, at) {
             let window = &query[at..at + n];
-            let values: Vec<&V> = self.matching(window, ends).map(|(_, v)| v).collect();
+            let values: Vec<&V> =
+                self.matching(window, ends)
+                    .filter(|(phrase, _)| {
+                        window.iter().zip(phrase).enumerate().all(|(k, (q, p))| {
+                            !q.accented() || q.same_word(p) || tone_slip(window, k)
+                        })
+                    })
+                    .map(|(_, v)| v)
+                    .collect();
             if !values.is_empty() {
                 return Some((n, values));
             }
