@@ -638,3 +638,12 @@ fn a_word_typed_with_a_tone_the_catalogue_writes_it_with_should_not_be_rewritten
     assert_found_first("đối thẻ BHYT do sai ngày sinh", "1.001321");
     assert_found_first("đổi bằng lại quân sự sang bằng dân sự", "3.000349");
 }
+
+#[test]
+fn opening_a_branch_of_a_company_should_be_the_enterprises_branch_registration() {
+    // Not a foreign law firm's or an auction firm's branch, whose names
+    // say "công ty" too.
+    assert_answered_with("mở chi nhánh công ty", "2.002069");
+    assert_answered_with("mo chi nhanh cong ty tnhh", "2.002069");
+    assert_answered_with("thủ tục thành lập chi nhánh công ty ở đà nẵng", "2.002069");
+}
