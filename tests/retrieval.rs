@@ -647,3 +647,12 @@ fn opening_a_branch_of_a_company_should_be_the_enterprises_branch_registration()
     assert_answered_with("mo chi nhanh cong ty tnhh", "2.002069");
     assert_answered_with("thủ tục thành lập chi nhánh công ty ở đà nẵng", "2.002069");
 }
+
+#[test]
+fn an_age_bound_should_not_count_against_a_procedure_whose_name_states_no_age() {
+    // The passport's name says nothing of age: "dưới 14 tuổi" had made
+    // it cover too little of the query to be offered at all.
+    assert_found_first("lam ho chieu cho con duoi 14 tuoi", "1.001456");
+    // Where the name states the group, the bound is what it is matched on.
+    assert_answered_with("làm căn cước cho con dưới 14 tuổi", "1.014062");
+}

@@ -92,6 +92,18 @@ pub fn in_query(typed: &[Token]) -> Option<u32> {
     age
 }
 
+/// Whether `typed[k]` is a word of an age bound ("dưới 14 tuổi", "trên
+/// 60 tuổi", "đủ 6 tuổi"): the bound word, the number or "tuổi".
+pub fn in_bound(typed: &[Token], k: usize) -> bool {
+    (k.saturating_sub(2)..=k).any(|start| {
+        typed.get(start..start + 3).is_some_and(|w| {
+            w[2].folded == "tuoi"
+                && years(&w[1].folded).is_some()
+                && matches!(w[0].folded.as_str(), "duoi" | "tren" | "du" | "qua")
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +149,15 @@ mod tests {
         assert_eq!(age("con 3 tuổi, bé 3 tuổi"), Some(3));
         assert_eq!(age("làm căn cước 2024 tuổi"), None);
         assert_eq!(age("làm căn cước"), None);
+    }
+
+    #[test]
+    fn the_words_of_an_age_bound_should_be_told_from_the_rest() {
+        let q = tokens("lam ho chieu cho con duoi 14 tuoi");
+        let bound: Vec<bool> = (0..q.len()).map(|k| in_bound(&q, k)).collect();
+        assert_eq!(bound, [false, false, false, false, false, true, true, true]);
+        // An age alone is no bound.
+        let q = tokens("bé 5 tuổi");
+        assert!((0..q.len()).all(|k| !in_bound(&q, k)));
     }
 }

@@ -240,6 +240,10 @@ struct Unit<'a> {
     /// catalogue writes next to a neighbour, when the citizen most likely
     /// meant it ([`Engine::repair_typos`]).
     sound: Option<TermId>,
+    /// A word of an age bound ("dưới 14 tuổi"): what a procedure whose
+    /// name states an age group is matched on; for any other the age prior
+    /// decides, and coverage leaves it out ([`Engine::coverage`]).
+    bound: bool,
 }
 
 impl Unit<'_> {
@@ -684,6 +688,12 @@ impl Engine {
             }
             i += longest;
         }
+        for u in r.units.iter_mut().filter(|u| u.role == Role::Content) {
+            u.bound = typed
+                .iter()
+                .position(|t| std::ptr::eq(t, u.token))
+                .is_some_and(|at| ages::in_bound(typed, at));
+        }
         self.repair_typos(&mut r.units);
         self.settle_ambiguous(&mut r.units);
         for u in r.units.iter().filter(|u| u.sound.is_some()) {
@@ -806,6 +816,7 @@ impl Engine {
             share: 1.0,
             lone: false,
             sound: None,
+            bound: false,
         }
     }
 
@@ -1012,6 +1023,7 @@ impl Engine {
         let ix = &self.index;
         let mut c = CoverageUnits {
             units: Vec::with_capacity(r.units.len()),
+            bound: Vec::new(),
             spellings: Vec::with_capacity(2 * r.units.len()),
         };
         for u in r.units.iter().filter(|u| u.role == Role::Content) {
@@ -1024,18 +1036,27 @@ impl Engine {
             }
             let weight = if weight == 0.0 { ix.max_idf } else { weight };
             c.units.push((weight, c.spellings.len(), u.id.is_some()));
+            c.bound.push(u.bound);
         }
         c
     }
 
     /// The share of the query's content a document has, and which content
-    /// syllables it has as typed (bit k for the k-th; the first 128).
+    /// syllables it has as typed (bit k for the k-th; the first 128). The
+    /// words of an age bound count only for a document whose name states
+    /// an age group: a passport asked for a child "dưới 14 tuổi" is not
+    /// the less the passport for lacking the words.
     fn coverage(&self, c: &CoverageUnits, doc: DocId) -> (f32, u128) {
         let mut total = 0.0;
         let mut hit = 0.0;
         let mut from = 0;
         let mut typed = 0u128;
+        let aged = self.ages.binary_search_by_key(&doc, |&(d, _)| d).is_ok();
         for (k, &(weight, to, known)) in c.units.iter().enumerate() {
+            if c.bound[k] && !aged {
+                from = to;
+                continue;
+            }
             let mut matched: f32 = 0.0;
             for (s, (worth, scored)) in c.spellings[from..to].iter().enumerate() {
                 if scored.has(doc) {
@@ -1550,6 +1571,8 @@ struct CoverageUnits<'a> {
     /// Per content syllable: its weight, where its spellings end, and
     /// whether the first is as typed (a known syllable).
     units: Vec<(f32, usize, bool)>,
+    /// Per content syllable: whether it is a word of an age bound.
+    bound: Vec<bool>,
     spellings: Vec<(f32, Scored<'a>)>,
 }
 
