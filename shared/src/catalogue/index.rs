@@ -883,23 +883,17 @@ impl Index {
         }
         // Each toned syllable of a name with its folded neighbours, counted
         // once a name.
-        let mut named: Vec<u64> = Vec::new();
+        let (mut named, mut in_name) = (Vec::new(), Vec::new());
         for f in &fields {
-            let from = named.len();
+            in_name.clear();
             for w in f[0][0].windows(2) {
                 let (l, r) = (w[0] as usize, w[1] as usize);
-                named.push(named_pair(folded[l], Side::Left, toned[r]));
-                named.push(named_pair(folded[r], Side::Right, toned[l]));
+                in_name.push(named_pair(folded[l], Side::Left, toned[r]));
+                in_name.push(named_pair(folded[r], Side::Right, toned[l]));
             }
-            named[from..].sort_unstable();
-            let mut kept = from;
-            for i in from..named.len() {
-                if i == from || named[i] != named[kept - 1] {
-                    named[kept] = named[i];
-                    kept += 1;
-                }
-            }
-            named.truncate(kept);
+            in_name.sort_unstable();
+            in_name.dedup();
+            named.extend_from_slice(&in_name);
         }
         named.sort_unstable();
         let named_pairs: Vec<u64> = named

@@ -688,11 +688,14 @@ impl Engine {
             }
             i += longest;
         }
-        for u in r.units.iter_mut().filter(|u| u.role == Role::Content) {
-            u.bound = typed
-                .iter()
-                .position(|t| std::ptr::eq(t, u.token))
-                .is_some_and(|at| ages::in_bound(typed, at));
+        // Almost no query gives an age: look for its bound only then.
+        if typed.iter().any(|t| t.folded == "tuoi") {
+            for u in r.units.iter_mut().filter(|u| u.role == Role::Content) {
+                u.bound = typed
+                    .iter()
+                    .position(|t| std::ptr::eq(t, u.token))
+                    .is_some_and(|at| ages::in_bound(typed, at));
+            }
         }
         self.repair_typos(&mut r.units);
         self.settle_ambiguous(&mut r.units);
@@ -1023,7 +1026,6 @@ impl Engine {
         let ix = &self.index;
         let mut c = CoverageUnits {
             units: Vec::with_capacity(r.units.len()),
-            bound: Vec::new(),
             spellings: Vec::with_capacity(2 * r.units.len()),
         };
         for u in r.units.iter().filter(|u| u.role == Role::Content) {
@@ -1035,8 +1037,8 @@ impl Engine {
                 c.spellings.push((idf * w, scored));
             }
             let weight = if weight == 0.0 { ix.max_idf } else { weight };
-            c.units.push((weight, c.spellings.len(), u.id.is_some()));
-            c.bound.push(u.bound);
+            c.units
+                .push((weight, c.spellings.len(), u.id.is_some(), u.bound));
         }
         c
     }
@@ -1051,9 +1053,9 @@ impl Engine {
         let mut hit = 0.0;
         let mut from = 0;
         let mut typed = 0u128;
-        let aged = self.ages.binary_search_by_key(&doc, |&(d, _)| d).is_ok();
-        for (k, &(weight, to, known)) in c.units.iter().enumerate() {
-            if c.bound[k] && !aged {
+        let aged = || self.ages.binary_search_by_key(&doc, |&(d, _)| d).is_ok();
+        for (k, &(weight, to, known, bound)) in c.units.iter().enumerate() {
+            if bound && !aged() {
                 from = to;
                 continue;
             }
@@ -1568,11 +1570,10 @@ fn add_rows_with(rows: &[(&[u8], f32)], scores: &mut [f32]) {
 /// [`Engine::coverage_units`]): per syllable its weight and where its
 /// spellings end in `spellings`.
 struct CoverageUnits<'a> {
-    /// Per content syllable: its weight, where its spellings end, and
-    /// whether the first is as typed (a known syllable).
-    units: Vec<(f32, usize, bool)>,
-    /// Per content syllable: whether it is a word of an age bound.
-    bound: Vec<bool>,
+    /// Per content syllable: its weight, where its spellings end, whether
+    /// the first is as typed (a known syllable), and whether it is a word
+    /// of an age bound ([`Unit::bound`]).
+    units: Vec<(f32, usize, bool, bool)>,
     spellings: Vec<(f32, Scored<'a>)>,
 }
 
@@ -1597,7 +1598,6 @@ const ACCENTED_STOCK_SHARE: f32 = 0.02;
 /// Least length of a token taken for a mistyped abbreviation: three-letter
 /// tokens are too often other words ("met", "SHB").
 const MIN_ABBREVIATION_TYPO: usize = 4;
-
 /// Documents per block of the candidate scan.
 const BLOCK: usize = 64;
 
