@@ -206,13 +206,14 @@ impl TantivyPeer {
         let mut writer = index
             .writer_with_num_threads::<TantivyDocument>(1, WRITER_HEAP)
             .map_err(tantivy_err)?;
+        let lexicon = Lexicon::embedded()?;
         for (ordinal, entry) in entries.iter().enumerate() {
             let mut doc = TantivyDocument::default();
             doc.add_text(code_field, entry.code.as_str());
             doc.add_u64(ordinal_field, ordinal as u64);
             match mode {
                 Mode::Same => {
-                    for (field, keys) in fields.iter().zip(index::field_terms(entry)) {
+                    for (field, keys) in fields.iter().zip(index::field_terms(entry, &lexicon)) {
                         if !keys.is_empty() {
                             doc.add_text(*field, joined_keys(&keys));
                         }
@@ -246,10 +247,7 @@ impl TantivyPeer {
         let codes = entries.iter().map(|e| e.code.as_str().to_owned()).collect();
 
         let how = match mode {
-            Mode::Same => How::Same(Box::new(Engine::new(
-                entries.to_vec(),
-                Lexicon::embedded()?,
-            ))),
+            Mode::Same => How::Same(Box::new(Engine::new(entries.to_vec(), lexicon))),
             Mode::Stock => {
                 let mut parser = QueryParser::for_index(&index, fields.to_vec());
                 for (field, weight) in fields.iter().zip(FIELD_WEIGHTS) {

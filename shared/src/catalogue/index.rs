@@ -749,7 +749,7 @@ pub fn bigram_term(a: &str, b: &str) -> String {
 /// bigrams within each segment, and for the name also the toned and
 /// vowel-shape syllables. For comparing other engines on the same text
 /// handling (`chatbot bench retrieval`).
-pub fn field_terms(entry: &Entry) -> [Vec<String>; 4] {
+pub fn field_terms(entry: &Entry, lexicon: &Lexicon) -> [Vec<String>; 4] {
     fn segment(out: &mut Vec<String>, toks: &[Token], name: bool) {
         for t in toks {
             out.push(t.folded.clone());
@@ -763,7 +763,14 @@ pub fn field_terms(entry: &Entry) -> [Vec<String>; 4] {
         }
     }
     let mut fields: [Vec<String>; 4] = Default::default();
-    segment(&mut fields[0], &name_tokens(&entry.name), true);
+    let name = name_tokens(&entry.name);
+    segment(&mut fields[0], &name, true);
+    let both_ways = lexicon.written_both_ways();
+    for t in &name {
+        for &(_, spelt) in both_ways.iter().filter(|(a, _)| a.folded == t.folded) {
+            segment(&mut fields[0], spelt, true);
+        }
+    }
     for r in &entry.results {
         segment(&mut fields[1], &tokens(r), false);
     }
@@ -778,6 +785,7 @@ impl Index {
     pub fn build(procedures: &[Entry], lexicon: &Lexicon) -> Self {
         let n = procedures.len();
         let mut syl = Syllables::default();
+        let both_ways = lexicon.written_both_ways();
         // Field syllable lists per doc: each field is a list of segments
         // (bigrams do not cross segments).
         let mut fields: Vec<[Vec<Vec<u32>>; 4]> = Vec::with_capacity(n);
@@ -814,9 +822,24 @@ impl Index {
                 }
                 variants.push((m as u16, context));
             }
+            // An abbreviation written both ways adds its spelt-out form
+            // as a segment of the name field of its own: found by the
+            // words typed in full, and no part of the name's own terms.
+            let mut name_field = vec![name.clone()];
+            for &i in &name {
+                let t = &syl.tokens[i as usize];
+                let spelt: Vec<&[Token]> = both_ways
+                    .iter()
+                    .filter(|(a, _)| a.folded == t.folded)
+                    .map(|&(_, spelt)| spelt)
+                    .collect();
+                for spelt in spelt {
+                    name_field.push(spelt.iter().map(|w| syl.id(&w.text)).collect());
+                }
+            }
             let agencies = p.agencies.iter();
             fields.push([
-                vec![name],
+                name_field,
                 p.results.iter().map(|r| syl.ids(r)).collect(),
                 vec![syl.ids(&p.field)],
                 agencies.map(|a| syl.ids(a)).collect(),

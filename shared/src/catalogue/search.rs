@@ -1913,7 +1913,7 @@ mod tests {
     fn field_and_query_terms_should_use_the_index_keys() {
         let e = engine();
         for entry in e.entries() {
-            let fields = super::super::index::field_terms(entry);
+            let fields = super::super::index::field_terms(entry, &e.lexicon);
             assert!(!fields[0].is_empty(), "{}", entry.name);
             for key in fields.iter().flatten() {
                 assert!(e.index.term(key).is_some(), "{key:?} of {}", entry.name);

@@ -699,6 +699,31 @@ impl Lexicon {
         .any(|m| m.contains_key(&t.folded))
     }
 
+    /// The abbreviations the catalogue writes both ways ("sổ BHXH" and
+    /// "sổ bảo hiểm xã hội"), with their spelt-out forms: those whose
+    /// lines in `abbreviations.tsv` keep the abbreviation itself as one
+    /// reading. A name that writes the abbreviation is indexed under its
+    /// spelt-out form too, so that the words typed in full find it.
+    pub fn written_both_ways(&self) -> Vec<(&Token, &[Token])> {
+        let rewrites = &self.rewrites.entries;
+        let kept = |from: &[Token]| {
+            rewrites
+                .iter()
+                .any(|(f, to)| same_phrase(f, from) && same_phrase(to, from))
+        };
+        rewrites
+            .iter()
+            .filter_map(|(from, to)| match from.as_slice() {
+                [abbreviation]
+                    if abbreviation.text.is_ascii() && !same_phrase(to, from) && kept(from) =>
+                {
+                    Some((abbreviation, to.as_slice()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Spells out abbreviations of one meaning ([`Lexicon::spelled_out`]).
     pub fn spell_out(&self, query: Vec<Token>) -> Vec<Token> {
         let expansion = |t: &Token| {
@@ -852,6 +877,49 @@ mod tests {
             .map(|t| t.text)
             .collect();
         assert_eq!(t, ["không", "được", "gì"]);
+    }
+
+    #[test]
+    fn only_an_abbreviation_kept_as_one_of_its_readings_should_be_written_both_ways() {
+        let lex = Lexicon::parse(Sources {
+            chat: "",
+            abbreviations: "tnhh\ttnhh\ntnhh\ttrách nhiệm hữu hạn\nmst\tmã số thuế\n\
+                            dk\tđăng ký\ndk\tđiều kiện\n",
+            synonyms: "sổ đỏ\tsổ đỏ\nsổ đỏ\tgiấy chứng nhận quyền sử dụng đất\n",
+            aspects: "",
+            filler: "",
+            variants: "",
+            intents: "",
+        })
+        .unwrap();
+        let both: Vec<(String, Vec<String>)> = lex
+            .written_both_ways()
+            .into_iter()
+            .map(|(a, spelt)| {
+                let words = spelt.iter().map(|t| t.text.clone()).collect();
+                (a.text.clone(), words)
+            })
+            .collect();
+        // Not "mst" (spelt out, one meaning), nor "dk" (two meanings,
+        // neither itself), nor a phrase of words.
+        assert_eq!(
+            both,
+            [(
+                "tnhh".to_owned(),
+                vec!["trách".into(), "nhiệm".into(), "hữu".into(), "hạn".into()]
+            )]
+        );
+        // The project's lexicon: the abbreviations the names write both ways.
+        let lex = Lexicon::embedded().unwrap();
+        let both: Vec<&str> = lex
+            .written_both_ways()
+            .into_iter()
+            .map(|(a, _)| a.text.as_str())
+            .collect();
+        for a in ["bhxh", "bhyt", "tnhh"] {
+            assert!(both.contains(&a), "{a}: {both:?}");
+        }
+        assert!(!both.contains(&"gplx"), "{both:?}");
     }
 
     #[test]
