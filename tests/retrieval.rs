@@ -654,7 +654,7 @@ fn an_age_bound_should_not_count_against_a_procedure_whose_name_states_no_age() 
 }
 
 #[test]
-fn an_abbreviation_the_names_write_should_be_found_by_its_words_typed_in_full() {
+fn an_abbreviation_a_name_writes_should_be_found_by_its_words_typed_in_full() {
     // The founding procedures say "công ty TNHH"; the conversions spell
     // "trách nhiệm hữu hạn" out. Typed in full, founding a company had
     // been answered with converting one.
@@ -677,4 +677,9 @@ fn an_abbreviation_the_names_write_should_be_found_by_its_words_typed_in_full() 
     }
     // The abbreviation typed still finds both spellings.
     assert_found_first("thành lập cty tnhh", "2.001583");
+    // An abbreviation of one meaning is spelt out in a query: the names
+    // that write it ("… mở tại KBNN") are found by its words, typed in
+    // full or abbreviated.
+    assert_answered_with("tất toán tài khoản tại kbnn", "3.000114");
+    assert_answered_with("tất toán tài khoản mở tại kho bạc nhà nước", "3.000114");
 }

@@ -765,10 +765,10 @@ pub fn field_terms(entry: &Entry, lexicon: &Lexicon) -> [Vec<String>; 4] {
     let mut fields: [Vec<String>; 4] = Default::default();
     let name = name_tokens(&entry.name);
     segment(&mut fields[0], &name, true);
-    let both_ways = lexicon.written_both_ways();
+    let in_full = lexicon.indexed_in_full();
     for t in &name {
-        for &(_, spelt) in both_ways.iter().filter(|(a, _)| a.folded == t.folded) {
-            segment(&mut fields[0], spelt, true);
+        if let Some(&(_, words)) = in_full.iter().find(|(a, _)| t.compatible(a)) {
+            segment(&mut fields[0], words, true);
         }
     }
     for r in &entry.results {
@@ -785,7 +785,7 @@ impl Index {
     pub fn build(procedures: &[Entry], lexicon: &Lexicon) -> Self {
         let n = procedures.len();
         let mut syl = Syllables::default();
-        let both_ways = lexicon.written_both_ways();
+        let in_full = lexicon.indexed_in_full();
         // Field syllable lists per doc: each field is a list of segments
         // (bigrams do not cross segments).
         let mut fields: Vec<[Vec<Vec<u32>>; 4]> = Vec::with_capacity(n);
@@ -822,19 +822,14 @@ impl Index {
                 }
                 variants.push((m as u16, context));
             }
-            // An abbreviation written both ways adds its spelt-out form
-            // as a segment of the name field of its own: found by the
-            // words typed in full, and no part of the name's own terms.
+            // An abbreviation adds its full words as a segment of the
+            // name field of its own (see `Lexicon::indexed_in_full`):
+            // found by the words, and no part of the name's own terms.
             let mut name_field = vec![name.clone()];
             for &i in &name {
                 let t = &syl.tokens[i as usize];
-                let spelt: Vec<&[Token]> = both_ways
-                    .iter()
-                    .filter(|(a, _)| a.folded == t.folded)
-                    .map(|&(_, spelt)| spelt)
-                    .collect();
-                for spelt in spelt {
-                    name_field.push(spelt.iter().map(|w| syl.id(&w.text)).collect());
+                if let Some(&(_, words)) = in_full.iter().find(|(a, _)| t.compatible(a)) {
+                    name_field.push(words.iter().map(|w| syl.id(&w.text)).collect());
                 }
             }
             let agencies = p.agencies.iter();

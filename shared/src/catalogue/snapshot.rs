@@ -19,8 +19,7 @@ use crate::text::lexicon::Lexicon;
 /// paths of syllables; 07: it keeps the phrases that ask for a definition;
 /// 08: and the markers a variant marker implies; 09: the index keeps which
 /// toned syllables the names write next to which words; 10: a name that
-/// writes an abbreviation written both ways is indexed under its full
-/// words too).
+/// writes an abbreviation is indexed under its full words too).
 const MAGIC: &[u8; 8] = b"TTHCIX10";
 
 /// What an entry has besides its text: its levels and how many results

@@ -699,12 +699,28 @@ impl Lexicon {
         .any(|m| m.contains_key(&t.folded))
     }
 
-    /// The abbreviations the catalogue writes both ways ("sổ BHXH" and
-    /// "sổ bảo hiểm xã hội"), with their spelt-out forms: those whose
-    /// lines in `abbreviations.tsv` keep the abbreviation itself as one
-    /// reading. A name that writes the abbreviation is indexed under its
-    /// spelt-out form too, so that the words typed in full find it.
-    pub fn written_both_ways(&self) -> Vec<(&Token, &[Token])> {
+    /// The abbreviations a name that writes them is indexed under in full
+    /// too, with their full words: those of one meaning, which a query
+    /// never keeps ("UBND" is spelt out before anything is searched), and
+    /// those the catalogue writes both ways ("sổ BHXH" and "sổ bảo hiểm xã
+    /// hội", whose lines in `abbreviations.tsv` keep the abbreviation
+    /// itself as a reading), so that the words typed in full find it.
+    pub fn indexed_in_full(&self) -> Vec<(&Token, &[Token])> {
+        let mut out = self.written_both_ways();
+        out.extend(
+            self.spelled_out
+                .values()
+                .flatten()
+                .map(|(a, to)| (a, to.as_slice())),
+        );
+        // A fixed order: the index files the first that fits a name's word.
+        out.sort_by(|x, y| x.0.text.cmp(&y.0.text));
+        out
+    }
+
+    /// The abbreviations the catalogue writes both ways (see
+    /// [`Self::indexed_in_full`]).
+    fn written_both_ways(&self) -> Vec<(&Token, &[Token])> {
         let rewrites = &self.rewrites.entries;
         let kept = |from: &[Token]| {
             rewrites
@@ -880,7 +896,7 @@ mod tests {
     }
 
     #[test]
-    fn only_an_abbreviation_kept_as_one_of_its_readings_should_be_written_both_ways() {
+    fn names_should_be_indexed_in_full_under_the_abbreviations_a_query_spells_or_keeps() {
         let lex = Lexicon::parse(Sources {
             chat: "",
             abbreviations: "tnhh\ttnhh\ntnhh\ttrách nhiệm hữu hạn\nmst\tmã số thuế\n\
@@ -892,24 +908,31 @@ mod tests {
             intents: "",
         })
         .unwrap();
-        let both: Vec<(String, Vec<String>)> = lex
-            .written_both_ways()
-            .into_iter()
-            .map(|(a, spelt)| {
-                let words = spelt.iter().map(|t| t.text.clone()).collect();
-                (a.text.clone(), words)
-            })
-            .collect();
-        // Not "mst" (spelt out, one meaning), nor "dk" (two meanings,
-        // neither itself), nor a phrase of words.
+        let listed = |list: Vec<(&Token, &[Token])>| -> Vec<(String, String)> {
+            list.into_iter()
+                .map(|(a, words)| {
+                    let words: Vec<&str> = words.iter().map(|t| t.text.as_str()).collect();
+                    (a.text.clone(), words.join(" "))
+                })
+                .collect()
+        };
+        let pair = |a: &str, w: &str| (a.to_owned(), w.to_owned());
+        // Written both ways: "tnhh" only; not "mst" (one meaning, always
+        // spelt out), nor "dk" (two meanings, neither itself), nor a phrase
+        // of words.
         assert_eq!(
-            both,
-            [(
-                "tnhh".to_owned(),
-                vec!["trách".into(), "nhiệm".into(), "hữu".into(), "hạn".into()]
-            )]
+            listed(lex.written_both_ways()),
+            [pair("tnhh", "trách nhiệm hữu hạn")]
         );
-        // The project's lexicon: the abbreviations the names write both ways.
+        // Indexed in full: those and the abbreviations of one meaning.
+        assert_eq!(
+            listed(lex.indexed_in_full()),
+            [
+                pair("mst", "mã số thuế"),
+                pair("tnhh", "trách nhiệm hữu hạn")
+            ]
+        );
+        // The project's lexicon.
         let lex = Lexicon::embedded().unwrap();
         let both: Vec<&str> = lex
             .written_both_ways()
@@ -920,6 +943,8 @@ mod tests {
             assert!(both.contains(&a), "{a}: {both:?}");
         }
         assert!(!both.contains(&"gplx"), "{both:?}");
+        let in_full = lex.indexed_in_full();
+        assert!(in_full.iter().any(|(a, _)| a.text == "ubnd"));
     }
 
     #[test]
