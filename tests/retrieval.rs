@@ -683,3 +683,13 @@ fn an_abbreviation_a_name_writes_should_be_found_by_its_words_typed_in_full() {
     assert_answered_with("tất toán tài khoản tại kbnn", "3.000114");
     assert_answered_with("tất toán tài khoản mở tại kho bạc nhà nước", "3.000114");
 }
+
+#[test]
+fn a_procedure_done_again_should_be_read_with_lai_after_the_object() {
+    // "lại" said after what is asked for, as citizens often say it: the
+    // procedure done again, not the first registration.
+    assert_answered_with("đăng ký kết hôn lại", "1.004746");
+    assert_answered_with("dang ky ket hon lai", "1.004746");
+    assert_answered_with("cấp giấy khai sinh lại", "1.004884");
+    assert_answered_with("làm thẻ căn cước lại", "1.014064");
+}

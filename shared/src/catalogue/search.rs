@@ -560,7 +560,7 @@ impl Engine {
             .collect();
         let typed = self.lexicon.unchat(typed);
         let typed = self.lexicon.spell_out(self.correct_abbreviations(typed));
-        self.correct_unknown(typed)
+        again_after_verb(self.correct_unknown(typed))
     }
 
     /// Corrects a mistyped abbreviation ("ccccd", "cccf", "gpxdd"): a
@@ -1400,6 +1400,65 @@ impl Engine {
     }
 }
 
+/// The verbs after which "lại" makes a procedure's "again" ("cấp lại",
+/// "đăng ký lại", "làm lại", "xin lại").
+static AGAIN_VERBS: std::sync::LazyLock<Vec<Vec<Token>>> = std::sync::LazyLock::new(|| {
+    ["cấp", "đăng ký", "làm", "xin"]
+        .iter()
+        .map(|v| crate::text::tokens(v))
+        .collect()
+});
+
+/// How many words may stand between a verb and a "lại" said after its
+/// object.
+const AGAIN_OBJECT_WORDS: usize = 5;
+
+/// Puts a "lại" said after the object back after its verb: citizens say
+/// "đăng ký kết hôn lại" and "làm thẻ căn cước lại" as often as "đăng ký
+/// lại kết hôn", which is how the catalogue and the lexicon write the
+/// procedure done again. A bare "lai" counts only where "lại" is the one
+/// reading: at the end of the question or before "cho" ("… lai cho con"),
+/// and not after "bằng"/"tay" ("bằng lái", "tay lái").
+fn again_after_verb(mut typed: Vec<Token>) -> Vec<Token> {
+    let again = |i: usize| {
+        let t = &typed[i];
+        match t.text.as_str() {
+            "lại" => true,
+            "lai" => {
+                let next = typed.get(i + 1).map(|n| n.folded.as_str());
+                let prev = i.checked_sub(1).map(|p| typed[p].folded.as_str());
+                matches!(next, None | Some("cho")) && !matches!(prev, Some("bang" | "tay"))
+            }
+            _ => false,
+        }
+    };
+    let Some(at) = (1..typed.len()).find(|&i| again(i)) else {
+        return typed;
+    };
+    let verb_ends_at = |end: usize| {
+        AGAIN_VERBS.iter().any(|verb| {
+            end + 1 >= verb.len()
+                && typed[end + 1 - verb.len()..=end]
+                    .iter()
+                    .zip(verb)
+                    .all(|(t, v)| t.compatible(v))
+        })
+    };
+    // Already after its verb ("xin cấp lại"): nothing to move.
+    if verb_ends_at(at - 1) {
+        return typed;
+    }
+    // The nearest verb before it, with the object between.
+    let verb_end = (at.saturating_sub(AGAIN_OBJECT_WORDS + 1)..at - 1)
+        .rev()
+        .find(|&end| verb_ends_at(end));
+    if let Some(end) = verb_end {
+        let again = typed.remove(at);
+        typed.insert(end + 1, again);
+    }
+    typed
+}
+
 /// Whether a word of a rewrite's target is one of the words typed (as a
 /// catalogue word the typed one can stand for).
 fn typed_in(typed: &[Token], word: &Token) -> bool {
@@ -1907,6 +1966,34 @@ mod tests {
         assert_eq!(text("xyzq khai sinh"), ["xyzq", "khai", "sinh"]);
         // Known words are not touched, even next to a typo.
         assert_eq!(text("khai sinnh"), ["khai", "sinh"]);
+    }
+
+    #[test]
+    fn a_lai_said_after_the_object_should_go_back_after_its_verb() {
+        let moved = |q: &str| -> String {
+            let words: Vec<String> = again_after_verb(crate::text::tokens(q))
+                .into_iter()
+                .map(|t| t.text)
+                .collect();
+            words.join(" ")
+        };
+        assert_eq!(moved("đăng ký kết hôn lại"), "đăng ký lại kết hôn");
+        assert_eq!(moved("làm thẻ căn cước lại"), "làm lại thẻ căn cước");
+        assert_eq!(
+            moved("dang ky khai sinh lai cho con"),
+            "dang ky lai khai sinh cho con"
+        );
+        // In place already, or another word.
+        for q in [
+            "xin cấp lại giấy khai sinh",
+            "cap bang lai",
+            "cap giay phep lai xe",
+            "cho thuê lại đất",
+            "ở lại",
+            "đăng ký xe máy mua của người quen ở quê lại",
+        ] {
+            assert_eq!(moved(q), q);
+        }
     }
 
     #[test]
