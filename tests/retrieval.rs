@@ -693,3 +693,11 @@ fn a_procedure_done_again_should_be_read_with_lai_after_the_object() {
     assert_answered_with("cấp giấy khai sinh lại", "1.004884");
     assert_answered_with("làm thẻ căn cước lại", "1.014064");
 }
+
+#[test]
+fn a_discharge_permit_should_lead_to_the_environmental_permit() {
+    // Part of the environmental permit since the 2020 law; the words had
+    // found driving-school licences ("xả thải" read as "xe tập lái").
+    assert_found_first("xin giấy phép xả thải", "1.010727");
+    assert_found_first("xin phep xa thai", "1.010727");
+}
