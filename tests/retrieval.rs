@@ -296,6 +296,10 @@ fn changing_the_use_of_land_should_offer_the_land_procedures_not_the_forest_ones
         "chuyển mục đích sử dụng đất",
         "chuyen doi muc dich su dung dat",
         "chuyen muc dich su dung dat vuon sang dat o",
+        // Agricultural land to residential: the forest's change of use
+        // had come first.
+        "chuyển đất nông nghiệp sang đất ở",
+        "chuyển mục đích đất nông nghiệp sang đất ở",
     ] {
         let found = engine().search(q);
         let codes = first_three(&found);
@@ -700,4 +704,13 @@ fn a_discharge_permit_should_lead_to_the_environmental_permit() {
     // found driving-school licences ("xả thải" read as "xe tập lái").
     assert_found_first("xin giấy phép xả thải", "1.010727");
     assert_found_first("xin phep xa thai", "1.010727");
+}
+
+#[test]
+fn inheriting_a_house_should_be_registering_the_land_change() {
+    // Not the state taking over property nobody inherits, whose name says
+    // "thừa kế", nor the splitting of a plot ("thửa").
+    assert_answered_with("thừa kế nhà", "1.013831");
+    assert_answered_with("thừa kế nhà đất", "1.013831");
+    assert_answered_with("thua ke nha dat", "1.013831");
 }
