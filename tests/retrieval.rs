@@ -714,3 +714,18 @@ fn inheriting_a_house_should_be_registering_the_land_change() {
     assert_answered_with("thừa kế nhà đất", "1.013831");
     assert_answered_with("thua ke nha dat", "1.013831");
 }
+
+#[test]
+fn lost_vehicle_papers_should_be_the_registration_issued_again() {
+    // Not its change ("Đổi chứng nhận đăng ký xe"), which had come first.
+    for q in ["mất giấy tờ xe máy", "mat giay to xe"] {
+        let found = engine().search(q);
+        assert_eq!(found.outcome, Outcome::Answer, "{q}");
+        assert!(
+            found.hits[0]
+                .name
+                .starts_with("Cấp lại chứng nhận đăng ký xe"),
+            "{q}: {found:?}"
+        );
+    }
+}
