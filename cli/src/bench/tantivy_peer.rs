@@ -207,13 +207,14 @@ impl TantivyPeer {
             .writer_with_num_threads::<TantivyDocument>(1, WRITER_HEAP)
             .map_err(tantivy_err)?;
         let lexicon = Lexicon::embedded()?;
+        let in_full = lexicon.indexed_in_full();
         for (ordinal, entry) in entries.iter().enumerate() {
             let mut doc = TantivyDocument::default();
             doc.add_text(code_field, entry.code.as_str());
             doc.add_u64(ordinal_field, ordinal as u64);
             match mode {
                 Mode::Same => {
-                    for (field, keys) in fields.iter().zip(index::field_terms(entry, &lexicon)) {
+                    for (field, keys) in fields.iter().zip(index::field_terms(entry, &in_full)) {
                         if !keys.is_empty() {
                             doc.add_text(*field, joined_keys(&keys));
                         }

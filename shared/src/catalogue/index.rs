@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Entry, Level};
 use super::packed::{StrList, read_pairs, write_pairs};
-use crate::text::lexicon::Lexicon;
+use crate::text::lexicon::{FullForms, Lexicon};
 use crate::text::{Token, tokens};
 
 /// BM25 saturation.
@@ -749,7 +749,9 @@ pub fn bigram_term(a: &str, b: &str) -> String {
 /// bigrams within each segment, and for the name also the toned and
 /// vowel-shape syllables. For comparing other engines on the same text
 /// handling (`chatbot bench retrieval`).
-pub fn field_terms(entry: &Entry, lexicon: &Lexicon) -> [Vec<String>; 4] {
+/// `in_full` is the lexicon's [`Lexicon::indexed_in_full`], listed once
+/// for all entries.
+pub fn field_terms(entry: &Entry, in_full: &FullForms) -> [Vec<String>; 4] {
     fn segment(out: &mut Vec<String>, toks: &[Token], name: bool) {
         for t in toks {
             out.push(t.folded.clone());
@@ -765,11 +767,8 @@ pub fn field_terms(entry: &Entry, lexicon: &Lexicon) -> [Vec<String>; 4] {
     let mut fields: [Vec<String>; 4] = Default::default();
     let name = name_tokens(&entry.name);
     segment(&mut fields[0], &name, true);
-    let in_full = lexicon.indexed_in_full();
-    for t in &name {
-        if let Some(&(_, words)) = in_full.iter().find(|(a, _)| t.compatible(a)) {
-            segment(&mut fields[0], words, true);
-        }
+    for words in name.iter().filter_map(|t| in_full.of(t)) {
+        segment(&mut fields[0], words, true);
     }
     for r in &entry.results {
         segment(&mut fields[1], &tokens(r), false);
@@ -827,8 +826,7 @@ impl Index {
             // found by the words, and no part of the name's own terms.
             let mut name_field = vec![name.clone()];
             for &i in &name {
-                let t = &syl.tokens[i as usize];
-                if let Some(&(_, words)) = in_full.iter().find(|(a, _)| t.compatible(a)) {
+                if let Some(words) = in_full.of(&syl.tokens[i as usize]) {
                     name_field.push(words.iter().map(|w| syl.id(&w.text)).collect());
                 }
             }

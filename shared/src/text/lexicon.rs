@@ -326,6 +326,26 @@ impl<V> PhraseTable<V> {
     }
 }
 
+/// The abbreviations a name is indexed under in full, with their full
+/// words ([`Lexicon::indexed_in_full`]).
+#[derive(Debug)]
+pub struct FullForms<'a>(Vec<(&'a Token, &'a [Token])>);
+
+impl<'a> FullForms<'a> {
+    /// The full words of a name's word, when it is one of the
+    /// abbreviations (the first that fits it).
+    pub fn of(&self, t: &Token) -> Option<&'a [Token]> {
+        self.0
+            .iter()
+            .find(|(a, _)| t.compatible(a))
+            .map(|&(_, words)| words)
+    }
+
+    pub fn list(&self) -> &[(&'a Token, &'a [Token])] {
+        &self.0
+    }
+}
+
 /// What a message is about, besides procedures (see `intents.tsv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Intent {
@@ -705,7 +725,8 @@ impl Lexicon {
     /// those the catalogue writes both ways ("sổ BHXH" and "sổ bảo hiểm xã
     /// hội", whose lines in `abbreviations.tsv` keep the abbreviation
     /// itself as a reading), so that the words typed in full find it.
-    pub fn indexed_in_full(&self) -> Vec<(&Token, &[Token])> {
+    /// Listed once per index built (reading the rewrites is not free).
+    pub fn indexed_in_full(&self) -> FullForms<'_> {
         let mut out = self.written_both_ways();
         out.extend(
             self.spelled_out
@@ -715,7 +736,7 @@ impl Lexicon {
         );
         // A fixed order: the index files the first that fits a name's word.
         out.sort_by(|x, y| x.0.text.cmp(&y.0.text));
-        out
+        FullForms(out)
     }
 
     /// The abbreviations the catalogue writes both ways (see
@@ -908,9 +929,9 @@ mod tests {
             intents: "",
         })
         .unwrap();
-        let listed = |list: Vec<(&Token, &[Token])>| -> Vec<(String, String)> {
-            list.into_iter()
-                .map(|(a, words)| {
+        let listed = |list: &[(&Token, &[Token])]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|&(a, words)| {
                     let words: Vec<&str> = words.iter().map(|t| t.text.as_str()).collect();
                     (a.text.clone(), words.join(" "))
                 })
@@ -921,12 +942,12 @@ mod tests {
         // spelt out), nor "dk" (two meanings, neither itself), nor a phrase
         // of words.
         assert_eq!(
-            listed(lex.written_both_ways()),
+            listed(&lex.written_both_ways()),
             [pair("tnhh", "trách nhiệm hữu hạn")]
         );
         // Indexed in full: those and the abbreviations of one meaning.
         assert_eq!(
-            listed(lex.indexed_in_full()),
+            listed(lex.indexed_in_full().list()),
             [
                 pair("mst", "mã số thuế"),
                 pair("tnhh", "trách nhiệm hữu hạn")
@@ -944,7 +965,7 @@ mod tests {
         }
         assert!(!both.contains(&"gplx"), "{both:?}");
         let in_full = lex.indexed_in_full();
-        assert!(in_full.iter().any(|(a, _)| a.text == "ubnd"));
+        assert!(in_full.list().iter().any(|(a, _)| a.text == "ubnd"));
     }
 
     #[test]
