@@ -1022,13 +1022,19 @@ impl Engine {
     /// of its spellings; an unknown word is as telling as the rarest word)
     /// and its known spellings, each with what matching it is worth (idf
     /// times weight) and where a document's having it is read.
-    fn coverage_units(&self, r: &Reading) -> CoverageUnits<'_> {
+    fn coverage_units<'a>(&'a self, r: &Reading<'a>) -> CoverageUnits<'a> {
         let ix = &self.index;
         let mut c = CoverageUnits {
             units: Vec::with_capacity(r.units.len()),
             spellings: Vec::with_capacity(2 * r.units.len()),
+            shapes: Vec::with_capacity(r.units.len()),
         };
         for u in r.units.iter().filter(|u| u.role == Role::Content) {
+            // A vowel shape the catalogue writes somewhere is a word the
+            // citizen spelt; one it writes nowhere is likely a slip,
+            // matched as folded.
+            let shaped = u.id.is_some() && u.token.accented() && ix.shape_id(u.token).is_some();
+            c.shapes.push(shaped.then_some(u.token));
             let ids = u.id.map(|id| (id, 1.0f32)).into_iter();
             let mut weight: f32 = 0.0;
             for (id, w) in ids.chain(u.alts.iter().copied()) {
@@ -1047,8 +1053,11 @@ impl Engine {
     /// syllables it has as typed (bit k for the k-th; the first 128). The
     /// words of an age bound count only for a document whose name states
     /// an age group: a passport asked for a child "dưới 14 tuổi" is not
-    /// the less the passport for lacking the words.
-    fn coverage(&self, c: &CoverageUnits, doc: DocId) -> (f32, u128) {
+    /// the less the passport for lacking the words. With `shapes` (for the
+    /// best hit, whose coverage the decision reads), a syllable typed with
+    /// diacritics counts as typed only where the document writes its vowel
+    /// shape ([`Engine::writes_shape`]); its typo candidates count as ever.
+    fn coverage(&self, c: &CoverageUnits, doc: DocId, shapes: bool) -> (f32, u128) {
         let mut total = 0.0;
         let mut hit = 0.0;
         let mut from = 0;
@@ -1062,9 +1071,13 @@ impl Engine {
             let mut matched: f32 = 0.0;
             for (s, (worth, scored)) in c.spellings[from..to].iter().enumerate() {
                 if scored.has(doc) {
-                    matched = matched.max(*worth);
                     if s == 0 && known && k < 128 {
                         typed |= 1 << k;
+                    }
+                    let other_word =
+                        s == 0 && shapes && c.shapes[k].is_some_and(|t| !self.writes_shape(doc, t));
+                    if !other_word {
+                        matched = matched.max(*worth);
                     }
                 }
             }
@@ -1073,6 +1086,35 @@ impl Engine {
             hit += matched.min(weight);
         }
         (if total == 0.0 { 0.0 } else { hit / total }, typed)
+    }
+
+    /// Whether a document writes the syllable `t` with its vowel shape
+    /// (its letters and vowel marks, whatever the tone) in any indexed
+    /// field. The folded syllable alone joins words a citizen who types
+    /// diacritics keeps apart: "dạy" (teach) is not the "đầy" of "hồ sơ
+    /// đầy đủ", nor "quân" (military) the "quản" of "quản lý". Tones are
+    /// not asked for: citizens slip on them far more often than on vowel
+    /// marks, and the answer thresholds allow for it. Names keep their
+    /// shapes in the index; the other fields (short, and read for one
+    /// document a query) are read from the entry.
+    fn writes_shape(&self, doc: DocId, t: &Token) -> bool {
+        let ix = &self.index;
+        if ix.shape_id(t).is_some_and(|s| ix.scoring(s).1.has(doc)) {
+            return true;
+        }
+        let want = shape_key(&t.toned);
+        let chars = t.text.chars().count();
+        let e = &self.entries[doc as usize];
+        let mut texts = e.results.iter().chain([&e.field]).chain(&e.agencies);
+        texts.any(|text| {
+            let n = normalize(text);
+            split(&n).any(|w| {
+                w.chars().count() == chars && {
+                    let w = Token::new(w);
+                    w.folded == t.folded && shape_key(&w.toned) == want
+                }
+            })
+        })
     }
 
     fn rank(&self, r: &Reading, terms: &[(TermId, f32)]) -> Vec<Hit> {
@@ -1287,7 +1329,7 @@ impl Engine {
         let units = self.coverage_units(r);
         let mut typed = 0;
         for (i, h) in hits.iter_mut().enumerate() {
-            let (coverage, has) = self.coverage(&units, h.doc);
+            let (coverage, has) = self.coverage(&units, h.doc, i == 0);
             h.coverage = coverage;
             h.score = (h.score * 1000.0).round() / 1000.0;
             if i == 0 {
@@ -1634,6 +1676,9 @@ struct CoverageUnits<'a> {
     /// of an age bound ([`Unit::bound`]).
     units: Vec<(f32, usize, bool, bool)>,
     spellings: Vec<(f32, Scored<'a>)>,
+    /// Per content syllable: the token when it was typed with diacritics
+    /// in a vowel shape the catalogue writes ([`Engine::writes_shape`]).
+    shapes: Vec<Option<&'a Token>>,
 }
 
 /// Buffers [`Engine::rank_with`] reuses from one query to the next.
@@ -1994,6 +2039,42 @@ mod tests {
         ] {
             assert_eq!(moved(q), q);
         }
+    }
+
+    #[test]
+    fn a_syllable_typed_with_its_vowel_marks_should_count_only_where_that_word_is_written() {
+        let mut offer = proc(
+            "1.009497",
+            "Đăng ký chào bán thêm cổ phiếu",
+            &[Level::Central],
+            "Chứng khoán",
+        );
+        offer.results = vec!["Hồ sơ đầy đủ, hợp lệ".into()];
+        let mut school = proc(
+            "1.001765",
+            "Cấp giấy chứng nhận giáo viên",
+            &[Level::Province],
+            "Giáo dục",
+        );
+        school.results = vec!["Giấy chứng nhận giáo viên dạy lái xe".into()];
+        let e = Engine::from_procedures(&[offer, school], Lexicon::default());
+        let top = |q: &str| {
+            let found = e.search(q);
+            let top = found.hits.first().cloned().unwrap();
+            (top.code.as_str().to_owned(), top.coverage)
+        };
+        // "dạy" (teach) is not the "đầy" (complete) of the results.
+        let (code, typed) = top("đăng ký dạy thêm");
+        assert_eq!(code, "1.009497");
+        assert!(typed < 0.95, "{typed}");
+        // Typed bare, the syllable may be either word.
+        assert_eq!(top("dang ky day them"), ("1.009497".to_owned(), 1.0));
+        // A tone that slipped keeps the shape: still the word ("đây" for "đầy").
+        assert_eq!(top("đăng ký chào bán thêm hồ sơ đây đủ").1, 1.0);
+        // The shape written in the other document's results counts there.
+        let (code, typed) = top("giáo viên dạy");
+        assert_eq!(code, "1.001765");
+        assert_eq!(typed, 1.0);
     }
 
     #[test]
