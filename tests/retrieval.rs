@@ -661,6 +661,15 @@ fn an_age_bound_should_not_count_against_a_procedure_whose_name_states_no_age() 
 }
 
 #[test]
+fn an_age_the_query_gives_should_not_count_against_a_procedure_whose_name_states_no_age() {
+    // "5 tuổi", "70 tuổi" say who is asking. They had made the birth
+    // registration cover too little of the query to be offered at all,
+    // and the card issued again be offered rather than answered.
+    assert_found_first("khai sinh quá hạn cho con 5 tuổi", "1.001193");
+    assert_answered_with("mẹ em 70 tuổi muốn làm lại căn cước", "1.014064");
+}
+
+#[test]
 fn an_abbreviation_a_name_writes_should_be_found_by_its_words_typed_in_full() {
     // The founding procedures say "công ty TNHH"; the conversions spell
     // "trách nhiệm hữu hạn" out. Typed in full, founding a company had

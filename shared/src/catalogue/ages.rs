@@ -92,6 +92,15 @@ pub fn in_query(typed: &[Token]) -> Option<u32> {
     age
 }
 
+/// Whether `typed[k]` is the number or the "tuổi" of an age the query
+/// gives for the person concerned ("khai sinh quá hạn cho con 5 tuổi"):
+/// who is asking, not which procedure, as a bound is.
+pub fn in_age(typed: &[Token], k: usize) -> bool {
+    let number = |j: usize| typed.get(j).is_some_and(|t| years(&t.folded).is_some());
+    let tuoi = |j: usize| typed.get(j).is_some_and(|t| t.folded == "tuoi");
+    (number(k) && tuoi(k + 1)) || (tuoi(k) && k.checked_sub(1).is_some_and(number))
+}
+
 /// Whether `typed[k]` is a word of an age bound ("dưới 14 tuổi", "trên
 /// 60 tuổi", "đủ 6 tuổi"): the bound word, the number or "tuổi".
 pub fn in_bound(typed: &[Token], k: usize) -> bool {
@@ -159,5 +168,17 @@ mod tests {
         // An age alone is no bound.
         let q = tokens("bé 5 tuổi");
         assert!((0..q.len()).all(|k| !in_bound(&q, k)));
+    }
+
+    #[test]
+    fn the_words_of_an_age_the_query_gives_should_be_told_from_the_rest() {
+        let q = tokens("khai sinh qua han cho con 5 tuoi");
+        let age: Vec<bool> = (0..q.len()).map(|k| in_age(&q, k)).collect();
+        assert_eq!(age, [false, false, false, false, false, false, true, true]);
+        // A number that is no age, and "tuổi" without one.
+        for q in ["xây nhà 3 tầng", "tuổi nghỉ hưu", "cấp 2024 tuổi"] {
+            let q = tokens(q);
+            assert!((0..q.len()).all(|k| !in_age(&q, k)), "{q:?}");
+        }
     }
 }

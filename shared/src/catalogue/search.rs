@@ -240,9 +240,10 @@ struct Unit<'a> {
     /// catalogue writes next to a neighbour, when the citizen most likely
     /// meant it ([`Engine::repair_typos`]).
     sound: Option<TermId>,
-    /// A word of an age bound ("dưới 14 tuổi"): what a procedure whose
-    /// name states an age group is matched on; for any other the age prior
-    /// decides, and coverage leaves it out ([`Engine::coverage`]).
+    /// A word of an age bound ("dưới 14 tuổi") or of the age the query
+    /// gives ("con 5 tuổi"): what a procedure whose name states an age
+    /// group is matched on; for any other the age prior decides, and
+    /// coverage leaves it out ([`Engine::coverage`]).
     bound: bool,
 }
 
@@ -694,7 +695,7 @@ impl Engine {
                 u.bound = typed
                     .iter()
                     .position(|t| std::ptr::eq(t, u.token))
-                    .is_some_and(|at| ages::in_bound(typed, at));
+                    .is_some_and(|at| ages::in_bound(typed, at) || ages::in_age(typed, at));
             }
         }
         self.repair_typos(&mut r.units);
