@@ -670,6 +670,23 @@ fn an_age_the_query_gives_should_not_count_against_a_procedure_whose_name_states
 }
 
 #[test]
+fn a_quantity_the_query_gives_should_not_count_against_a_procedure_without_its_number() {
+    // "3 tầng" says how big the house is. The number (unknown to the
+    // catalogue, so weighing as its rarest word) had left the building
+    // permit covering too little of the query to be offered at all.
+    assert_found_first("xin phép xây nhà 3 tầng", "1.013225");
+    assert_found_first("xin GPXD nhà phố 4 tầng", "1.013225");
+    // A number after its word is no quantity ("lớp 7", "phường 1"): the
+    // catalogue has no school transfer, and nothing is offered.
+    assert_eq!(
+        engine()
+            .search("thủ tục chuyển trường cho học sinh lớp 7")
+            .outcome,
+        Outcome::None
+    );
+}
+
+#[test]
 fn an_abbreviation_a_name_writes_should_be_found_by_its_words_typed_in_full() {
     // The founding procedures say "công ty TNHH"; the conversions spell
     // "trách nhiệm hữu hạn" out. Typed in full, founding a company had

@@ -1044,8 +1044,18 @@ impl Engine {
                 c.spellings.push((idf * w, scored));
             }
             let weight = if weight == 0.0 { ix.max_idf } else { weight };
+            // A quantity ("3 tầng", "2 người") is a detail unless a
+            // document writes its number: the number adds where it
+            // matches, and is not missed where it does not.
+            let digits = |t: &Token| t.folded.bytes().all(|b| b.is_ascii_digit());
+            let number = digits(u.token)
+                && r.typed
+                    .iter()
+                    .position(|t| std::ptr::eq(t, u.token))
+                    .and_then(|at| r.typed.get(at + 1))
+                    .is_some_and(|next| !digits(next));
             c.units
-                .push((weight, c.spellings.len(), u.id.is_some(), u.bound));
+                .push((weight, c.spellings.len(), u.id.is_some(), u.bound, number));
         }
         c
     }
@@ -1064,8 +1074,9 @@ impl Engine {
         let mut from = 0;
         let mut typed = 0u128;
         let aged = || self.ages.binary_search_by_key(&doc, |&(d, _)| d).is_ok();
-        for (k, &(weight, to, known, bound)) in c.units.iter().enumerate() {
-            if bound && !aged() {
+        for (k, &(weight, to, known, bound, number)) in c.units.iter().enumerate() {
+            let missing = || !c.spellings[from..to].iter().any(|(_, sc)| sc.has(doc));
+            if bound && !aged() || number && missing() {
                 from = to;
                 continue;
             }
@@ -1673,9 +1684,10 @@ fn add_rows_with(rows: &[(&[u8], f32)], scores: &mut [f32]) {
 /// spellings end in `spellings`.
 struct CoverageUnits<'a> {
     /// Per content syllable: its weight, where its spellings end, whether
-    /// the first is as typed (a known syllable), and whether it is a word
-    /// of an age bound ([`Unit::bound`]).
-    units: Vec<(f32, usize, bool, bool)>,
+    /// the first is as typed (a known syllable), whether it is a word of an
+    /// age bound ([`Unit::bound`]), and whether it is the number of a
+    /// quantity.
+    units: Vec<(f32, usize, bool, bool, bool)>,
     spellings: Vec<(f32, Scored<'a>)>,
     /// Per content syllable: the token when it was typed with diacritics
     /// in a vowel shape the catalogue writes ([`Engine::writes_shape`]).
