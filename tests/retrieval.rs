@@ -687,6 +687,22 @@ fn a_quantity_the_query_gives_should_not_count_against_a_procedure_without_its_n
 }
 
 #[test]
+fn a_closing_clause_of_purpose_should_not_count_against_the_procedure_asked_for() {
+    // What the paper is for is not in the procedure's name: the clause had
+    // left the criminal record certificate with nothing offered, and the
+    // temporary residence with choices.
+    assert_found_first(
+        "xin phiếu lý lịch tư pháp để đi xuất khẩu lao động",
+        "3.000333",
+    );
+    assert_found_first(
+        "xin giấy kiểm dịch để chở heo sang tỉnh khác bán",
+        "2.000873",
+    );
+    assert_answered_with("đăng ký tạm trú để cho con đi học", "1.004194");
+}
+
+#[test]
 fn an_abbreviation_a_name_writes_should_be_found_by_its_words_typed_in_full() {
     // The founding procedures say "công ty TNHH"; the conversions spell
     // "trách nhiệm hữu hạn" out. Typed in full, founding a company had

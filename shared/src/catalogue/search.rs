@@ -245,6 +245,10 @@ struct Unit<'a> {
     /// group is matched on; for any other the age prior decides, and
     /// coverage leaves it out ([`Engine::coverage`]).
     bound: bool,
+    /// A word of a purpose clause ("… để đi xuất khẩu lao động"): why the
+    /// citizen needs the procedure, which coverage counts only where a
+    /// document has it.
+    purpose: bool,
 }
 
 impl Unit<'_> {
@@ -639,8 +643,28 @@ impl Engine {
             typed,
             slips: Vec::new(),
         };
+        // Past the first "để" typed with its tone, closing the query in a
+        // few words, the query says what the procedure is for. A longer
+        // text goes on to other things.
+        let purpose = typed
+            .iter()
+            .position(|t| t.text == "để")
+            .filter(|&at| typed.len() - at <= PURPOSE_CLAUSE)
+            .unwrap_or(typed.len());
+        let mut clause = None;
         let mut i = 0;
         while i < typed.len() {
+            // A clause of purpose follows what is asked: "để" opening the
+            // query ("Để được cấp …") or a question of how ("làm thế nào
+            // để …") leads to what is asked instead.
+            if i > purpose && clause.is_none() {
+                let asked = r.units.iter().filter(|u| u.role == Role::Content).count();
+                clause = Some(if asked >= 2 {
+                    r.units.len()
+                } else {
+                    usize::MAX
+                });
+            }
             let cue = self.lexicon.aspects.longest_at(typed, i);
             let rewrite = self
                 .lexicon
@@ -688,6 +712,11 @@ impl Engine {
                     .extend(span.iter().map(|t| self.unit(t, Role::Filler, ambiguous)));
             }
             i += longest;
+        }
+        if let Some(from) = clause.filter(|&from| from < r.units.len()) {
+            for u in &mut r.units[from..] {
+                u.purpose = true;
+            }
         }
         // Almost no query gives an age: look for its bound only then.
         if typed.iter().any(|t| t.folded == "tuoi") {
@@ -821,6 +850,7 @@ impl Engine {
             lone: false,
             sound: None,
             bound: false,
+            purpose: false,
         }
     }
 
@@ -1048,12 +1078,13 @@ impl Engine {
             // document writes its number: the number adds where it
             // matches, and is not missed where it does not.
             let digits = |t: &Token| t.folded.bytes().all(|b| b.is_ascii_digit());
-            let number = digits(u.token)
-                && r.typed
-                    .iter()
-                    .position(|t| std::ptr::eq(t, u.token))
-                    .and_then(|at| r.typed.get(at + 1))
-                    .is_some_and(|next| !digits(next));
+            let number = u.purpose
+                || digits(u.token)
+                    && r.typed
+                        .iter()
+                        .position(|t| std::ptr::eq(t, u.token))
+                        .and_then(|at| r.typed.get(at + 1))
+                        .is_some_and(|next| !digits(next));
             c.units
                 .push((weight, c.spellings.len(), u.id.is_some(), u.bound, number));
         }
@@ -1715,6 +1746,9 @@ const ACCENTED_STOCK_SHARE: f32 = 0.02;
 /// Least length of a token taken for a mistyped abbreviation: three-letter
 /// tokens are too often other words ("met", "SHB").
 const MIN_ABBREVIATION_TYPO: usize = 4;
+/// Most syllables of a closing clause of purpose, "để" included ("để đi
+/// xuất khẩu lao động"): see [`Unit::purpose`].
+const PURPOSE_CLAUSE: usize = 9;
 /// Documents per block of the candidate scan.
 const BLOCK: usize = 64;
 
@@ -2051,6 +2085,37 @@ mod tests {
             "đăng ký xe máy mua của người quen ở quê lại",
         ] {
             assert_eq!(moved(q), q);
+        }
+    }
+
+    #[test]
+    fn a_short_closing_clause_of_purpose_should_be_told_from_what_is_asked() {
+        let e = engine();
+        let purpose = |q: &str| -> Vec<String> {
+            let typed = e.tokens(q);
+            let r = e.read(&typed);
+            r.units
+                .iter()
+                .filter(|u| u.purpose)
+                .map(|u| u.token.text.clone())
+                .collect()
+        };
+        // The five words after "để" (as read: "đi" may be taken for a
+        // typo in this small catalogue).
+        let clause = purpose("xin phiếu lý lịch tư pháp để đi xuất khẩu lao động");
+        assert_eq!(clause.len(), 5);
+        assert_eq!(clause[1..], ["xuất", "khẩu", "lao", "động"]);
+        // "để" opening the query or after less than two words of content
+        // (a question of how: "làm thế nào để …" with the full lexicon),
+        // bare (it may be "đề"), or followed by a long text: no clause of
+        // purpose.
+        for q in [
+            "để được cấp lại giấy phép lái xe",
+            "cho em hỏi làm để đăng ký khai sinh",
+            "dang ky tam tru de cho con di hoc",
+            "đăng ký tạm trú để cho con đi học ở trường gần nhà bà ngoại trong thành phố",
+        ] {
+            assert!(purpose(q).is_empty(), "{q}");
         }
     }
 
