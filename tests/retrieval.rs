@@ -703,6 +703,27 @@ fn a_closing_clause_of_purpose_should_not_count_against_the_procedure_asked_for(
 }
 
 #[test]
+fn a_query_saying_the_whole_name_should_be_answered_whatever_it_adds_about_who_asks() {
+    // The name word after word, then who asks or when: it had been offered
+    // among choices, as covering too little of the query.
+    assert_answered_with("xóa đăng ký tạm trú khi đã chuyển đi nơi khác", "1.010028");
+    assert_answered_with("đăng ký khai tử cho ông nội mất ở nhà", "1.000656");
+    assert_answered_with("đổi GPLX giấy bìa sang thẻ PET", "3.000347");
+    // Not when a rewrite brought the name's words ("giấy khai sinh" is
+    // read as "đăng ký khai sinh"), nor when another procedure's name has
+    // what the query adds (the military licence, "quân" slipped to
+    // "quang").
+    for (q, not) in [
+        ("cải hín ngày sinh trong giấy khai sinh", "1.001193"),
+        ("doi giay phep lai xe quang su sang dan su", "3.000347"),
+    ] {
+        let found = engine().search(q);
+        let answered = (found.outcome == Outcome::Answer).then(|| found.hits[0].code.as_str());
+        assert_ne!(answered, Some(not), "{q}");
+    }
+}
+
+#[test]
 fn an_abbreviation_a_name_writes_should_be_found_by_its_words_typed_in_full() {
     // The founding procedures say "công ty TNHH"; the conversions spell
     // "trách nhiệm hữu hạn" out. Typed in full, founding a company had

@@ -386,6 +386,7 @@ mod tests {
                     coverage: 1.0,
                     name_coverage: 1.0,
                     split_word: false,
+                    said_whole: false,
                     doc: 0,
                 })
                 .collect(),

@@ -178,6 +178,10 @@ pub struct Hit {
     /// [`Engine::splits_a_word`]); only looked at for the first hit.
     #[serde(skip)]
     pub split_word: bool,
+    /// Whether the query says its whole name, word after word (see
+    /// [`Engine::says_name`]); only looked at for the first hit.
+    #[serde(skip)]
+    pub said_whole: bool,
     #[serde(skip)]
     pub(crate) doc: DocId,
 }
@@ -1160,6 +1164,22 @@ impl Engine {
         })
     }
 
+    /// Whether the query says a document's whole name (as indexed: without
+    /// its level or a leading "thủ tục"), word after word and in the
+    /// citizen's own words (a rewrite that brings words in their place,
+    /// "giấy khai sinh" for "đăng ký khai sinh", does not say it), when the
+    /// name has three words at least: "đăng ký thường trú cho vợ về ở nhà
+    /// chồng" names the procedure, whatever it adds about who asks.
+    fn says_name(&self, r: &Reading, doc: DocId) -> bool {
+        let name = self.index.name_terms(doc);
+        name.len() >= 3
+            && r.units.windows(name.len()).any(|w| {
+                w.iter()
+                    .zip(name)
+                    .all(|(u, &t)| u.id == Some(t) && u.share >= 1.0)
+            })
+    }
+
     fn rank(&self, r: &Reading, terms: &[(TermId, f32)]) -> Vec<Hit> {
         // Buffers per thread, reused: a fresh zeroed allocation per query
         // costs more than the scoring of rare terms.
@@ -1366,6 +1386,7 @@ impl Engine {
                 coverage: 0.0,
                 name_coverage: name_cov,
                 split_word: false,
+                said_whole: false,
                 doc: d,
             });
         }
@@ -1381,6 +1402,7 @@ impl Engine {
         }
         if let Some(top) = hits.first_mut() {
             top.split_word = self.splits_a_word(r, top.doc, typed, name_weights);
+            top.said_whole = self.says_name(r, top.doc);
         }
         for &(id, _) in terms {
             if let Some(slot) = name_weights.get_mut(id as usize) {
@@ -1813,7 +1835,12 @@ pub fn decide(p: &Params, hits: &[Hit], content_words: usize, definition: bool) 
         return Outcome::None;
     }
     let runner_up = hits.get(1).map_or(0.0, |h| h.score);
-    if fit >= p.answer_coverage
+    // A query that says the name whole and adds who asks or why may cover
+    // little of itself; it is answered when no other hit fits it better
+    // (one whose name adds what the query adds: "đổi giấy phép lái xe quân
+    // sự …" is the military licence's).
+    let named = top.said_whole && hits[1..].iter().all(|h| h.fit(p) <= fit);
+    if (fit >= p.answer_coverage || named)
         && !top.split_word
         && top.name_coverage >= p.answer_name_coverage
         && (!one_word || top.name_coverage >= p.one_word_name_coverage)
@@ -1974,6 +2001,40 @@ mod tests {
         assert_eq!(decide(&p, &[hit(0.6)], 2, false), Outcome::Answer);
     }
 
+    #[test]
+    fn a_query_saying_the_name_whole_should_be_answered_unless_another_fits_it_better() {
+        let p = Params::default();
+        // The whole name and as many words about who asks: little of the
+        // query covered, yet the procedure named.
+        let named = Hit {
+            coverage: 0.4,
+            said_whole: true,
+            ..hit(1.0)
+        };
+        let runner_up = |coverage: f32| Hit {
+            score: 2.0,
+            coverage,
+            ..hit(0.5)
+        };
+        assert_eq!(
+            decide(&p, &[named.clone(), runner_up(0.4)], 8, false),
+            Outcome::Answer
+        );
+        let not_named = Hit {
+            said_whole: false,
+            ..named.clone()
+        };
+        assert_eq!(
+            decide(&p, &[not_named, runner_up(0.4)], 8, false),
+            Outcome::Clarify
+        );
+        // Another hit explains more of what was added: asked about.
+        assert_eq!(
+            decide(&p, &[named, runner_up(0.7)], 8, false),
+            Outcome::Clarify
+        );
+    }
+
     /// A hit covering the whole query and `name_coverage` of its name.
     fn hit(name_coverage: f32) -> Hit {
         Hit {
@@ -1984,6 +2045,7 @@ mod tests {
             coverage: 1.0,
             name_coverage,
             split_word: false,
+            said_whole: false,
             doc: 0,
         }
     }
