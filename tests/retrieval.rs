@@ -677,13 +677,14 @@ fn a_quantity_the_query_gives_should_not_count_against_a_procedure_without_its_n
     assert_found_first("xin phép xây nhà 3 tầng", "1.013225");
     assert_found_first("xin GPXD nhà phố 4 tầng", "1.013225");
     // A number after its word is no quantity ("lớp 7", "phường 1"): the
-    // catalogue has no school transfer, and nothing is offered.
-    assert_eq!(
-        engine()
-            .search("thủ tục chuyển trường cho học sinh lớp 7")
-            .outcome,
-        Outcome::None
-    );
+    // catalogue has no school transfer, and nothing is offered. Nor is a
+    // house number before a street's name: an address, for the bus stops.
+    for q in [
+        "thủ tục chuyển trường cho học sinh lớp 7",
+        "101 Nguyễn Văn Cừ",
+    ] {
+        assert_eq!(engine().search(q).outcome, Outcome::None, "{q}");
+    }
 }
 
 #[test]

@@ -292,8 +292,16 @@ pub struct Engine {
     /// Per variant marker, whether it implies another or is implied by
     /// one ([`Lexicon::markers_linked`]).
     linked_markers: Vec<bool>,
+    /// Per document, the vowel shapes its results, field and agencies
+    /// write ([`shape_key`]s, sorted), made when a query first needs them
+    /// ([`Engine::writes_shape`]): a process reads a few hundred of the
+    /// catalogue's documents this way, never all.
+    shapes_elsewhere: Box<[std::sync::OnceLock<Shapes>]>,
     params: Params,
 }
+
+/// Vowel shapes a document writes, sorted ([`Engine::shapes_elsewhere`]).
+type Shapes = Box<[Box<str>]>;
 
 /// The lexicon's phrases asking what something is
 /// ([`Lexicon::definitions`]) as the index's folded terms: a query's
@@ -358,6 +366,7 @@ impl Engine {
 
     /// The engine from its entries and their built index.
     pub(crate) fn from_parts(entries: Vec<Entry>, index: Index, lexicon: Lexicon) -> Self {
+        let n = entries.len();
         let by_code = entries
             .iter()
             .enumerate()
@@ -381,6 +390,7 @@ impl Engine {
             ages,
             definitions,
             linked_markers,
+            shapes_elsewhere: (0..n).map(|_| std::sync::OnceLock::new()).collect(),
             params: Params::default(),
         }
     }
@@ -1067,9 +1077,10 @@ impl Engine {
         for u in r.units.iter().filter(|u| u.role == Role::Content) {
             // A vowel shape the catalogue writes somewhere is a word the
             // citizen spelt; one it writes nowhere is likely a slip,
-            // matched as folded.
-            let shaped = u.id.is_some() && u.token.accented() && ix.shape_id(u.token).is_some();
-            c.shapes.push(shaped.then_some(u.token));
+            // matched as folded. The toned term, where there is one,
+            // lists the names with the shape (see `carry_shape`).
+            let shaped = u.toned.or(u.shaped).filter(|_| u.id.is_some());
+            c.shapes.push(shaped.map(|names| (u.token, names)));
             let ids = u.id.map(|id| (id, 1.0f32)).into_iter();
             let mut weight: f32 = 0.0;
             for (id, w) in ids.chain(u.alts.iter().copied()) {
@@ -1078,9 +1089,11 @@ impl Engine {
                 c.spellings.push((idf * w, scored));
             }
             let weight = if weight == 0.0 { ix.max_idf } else { weight };
-            // A quantity ("3 tầng", "2 người") is a detail unless a
-            // document writes its number: the number adds where it
-            // matches, and is not missed where it does not.
+            // A quantity ("3 tầng", "2 người": a number before a measure
+            // word) is a detail unless a document writes its number: the
+            // number adds where it matches, and is not missed where it
+            // does not. A number before a name ("101 Nguyễn Văn Cừ") is a
+            // house number: an address, not a question about a procedure.
             let digits = |t: &Token| t.folded.bytes().all(|b| b.is_ascii_digit());
             let number = u.purpose
                 || digits(u.token)
@@ -1088,7 +1101,7 @@ impl Engine {
                         .iter()
                         .position(|t| std::ptr::eq(t, u.token))
                         .and_then(|at| r.typed.get(at + 1))
-                        .is_some_and(|next| !digits(next));
+                        .is_some_and(|next| MEASURE_WORDS.contains(&next.folded.as_str()));
             c.units
                 .push((weight, c.spellings.len(), u.id.is_some(), u.bound, number));
         }
@@ -1121,8 +1134,9 @@ impl Engine {
                     if s == 0 && known && k < 128 {
                         typed |= 1 << k;
                     }
-                    let other_word =
-                        s == 0 && shapes && c.shapes[k].is_some_and(|t| !self.writes_shape(doc, t));
+                    let other_word = s == 0
+                        && shapes
+                        && c.shapes[k].is_some_and(|(t, names)| !self.writes_shape(doc, t, names));
                     if !other_word {
                         matched = matched.max(*worth);
                     }
@@ -1142,26 +1156,28 @@ impl Engine {
     /// đầy đủ", nor "quân" (military) the "quản" of "quản lý". Tones are
     /// not asked for: citizens slip on them far more often than on vowel
     /// marks, and the answer thresholds allow for it. Names keep their
-    /// shapes in the index; the other fields (short, and read for one
-    /// document a query) are read from the entry.
-    fn writes_shape(&self, doc: DocId, t: &Token) -> bool {
-        let ix = &self.index;
-        if ix.shape_id(t).is_some_and(|s| ix.scoring(s).1.has(doc)) {
+    /// shapes in the index (`names`: the term whose documents are the
+    /// names with the shape); those of the other fields are read from the
+    /// entry when a query first needs them, and kept.
+    fn writes_shape(&self, doc: DocId, t: &Token, names: TermId) -> bool {
+        if self.index.scoring(names).1.has(doc) {
             return true;
         }
+        let elsewhere = self.shapes_elsewhere[doc as usize].get_or_init(|| {
+            let e = &self.entries[doc as usize];
+            let texts = e.results.iter().chain([&e.field]).chain(&e.agencies);
+            let mut shapes: Vec<Box<str>> = texts
+                .flat_map(|text| crate::text::tokens(text))
+                .map(|w| shape_key(&w.toned).into_boxed_str())
+                .collect();
+            shapes.sort_unstable();
+            shapes.dedup();
+            shapes.into_boxed_slice()
+        });
         let want = shape_key(&t.toned);
-        let chars = t.text.chars().count();
-        let e = &self.entries[doc as usize];
-        let mut texts = e.results.iter().chain([&e.field]).chain(&e.agencies);
-        texts.any(|text| {
-            let n = normalize(text);
-            split(&n).any(|w| {
-                w.chars().count() == chars && {
-                    let w = Token::new(w);
-                    w.folded == t.folded && shape_key(&w.toned) == want
-                }
-            })
-        })
+        elsewhere
+            .binary_search_by(|s| (**s).cmp(want.as_str()))
+            .is_ok()
     }
 
     /// Whether the query says a document's whole name (as indexed: without
@@ -1743,8 +1759,9 @@ struct CoverageUnits<'a> {
     units: Vec<(f32, usize, bool, bool, bool)>,
     spellings: Vec<(f32, Scored<'a>)>,
     /// Per content syllable: the token when it was typed with diacritics
-    /// in a vowel shape the catalogue writes ([`Engine::writes_shape`]).
-    shapes: Vec<Option<&'a Token>>,
+    /// in a vowel shape the catalogue writes, with the term listing the
+    /// names that write the shape ([`Engine::writes_shape`]).
+    shapes: Vec<Option<(&'a Token, TermId)>>,
 }
 
 /// Buffers [`Engine::rank_with`] reuses from one query to the next.
@@ -1768,6 +1785,15 @@ const ACCENTED_STOCK_SHARE: f32 = 0.02;
 /// Least length of a token taken for a mistyped abbreviation: three-letter
 /// tokens are too often other words ("met", "SHB").
 const MIN_ABBREVIATION_TYPO: usize = 4;
+/// Measure words a citizen puts after a number to say how many or how
+/// much (folded): floors, ages, people, times, durations, rooms, plots,
+/// areas, weights, vehicles, sums. A number before one of them is a
+/// quantity (see [`Engine::coverage_units`]).
+const MEASURE_WORDS: &[&str] = &[
+    "tang", "tuoi", "nguoi", "nam", "thang", "ngay", "tuan", "gio", "lan", "con", "chau", "chiec",
+    "cai", "can", "phong", "lo", "thua", "m2", "m", "met", "ha", "tan", "kg", "xe", "tau", "trieu",
+    "nghin", "ngan", "ty", "dong", "thanh", "ho",
+];
 /// Most syllables of a closing clause of purpose, "để" included ("để đi
 /// xuất khẩu lao động"): see [`Unit::purpose`].
 const PURPOSE_CLAUSE: usize = 9;
