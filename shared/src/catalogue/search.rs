@@ -1092,10 +1092,11 @@ impl Engine {
             // A quantity ("3 tầng", "2 người": a number before a measure
             // word) is a detail unless a document writes its number: the
             // number adds where it matches, and is not missed where it
-            // does not. A number before a name ("101 Nguyễn Văn Cừ") is a
-            // house number: an address, not a question about a procedure.
+            // does not; so do the words of a clause of purpose. A number
+            // before a name ("101 Nguyễn Văn Cừ") is a house number: an
+            // address, not a question about a procedure.
             let digits = |t: &Token| t.folded.bytes().all(|b| b.is_ascii_digit());
-            let number = u.purpose
+            let detail = u.purpose
                 || digits(u.token)
                     && r.typed
                         .iter()
@@ -1103,7 +1104,7 @@ impl Engine {
                         .and_then(|at| r.typed.get(at + 1))
                         .is_some_and(|next| MEASURE_WORDS.contains(&next.folded.as_str()));
             c.units
-                .push((weight, c.spellings.len(), u.id.is_some(), u.bound, number));
+                .push((weight, c.spellings.len(), u.id.is_some(), u.bound, detail));
         }
         c
     }
@@ -1122,9 +1123,9 @@ impl Engine {
         let mut from = 0;
         let mut typed = 0u128;
         let aged = || self.ages.binary_search_by_key(&doc, |&(d, _)| d).is_ok();
-        for (k, &(weight, to, known, bound, number)) in c.units.iter().enumerate() {
+        for (k, &(weight, to, known, bound, detail)) in c.units.iter().enumerate() {
             let missing = || !c.spellings[from..to].iter().any(|(_, sc)| sc.has(doc));
-            if bound && !aged() || number && missing() {
+            if bound && !aged() || detail && missing() {
                 from = to;
                 continue;
             }
@@ -1754,8 +1755,9 @@ fn add_rows_with(rows: &[(&[u8], f32)], scores: &mut [f32]) {
 struct CoverageUnits<'a> {
     /// Per content syllable: its weight, where its spellings end, whether
     /// the first is as typed (a known syllable), whether it is a word of an
-    /// age bound ([`Unit::bound`]), and whether it is the number of a
-    /// quantity.
+    /// age bound ([`Unit::bound`]), and whether it is a detail that counts
+    /// only where a document has it (the number of a quantity, a word of
+    /// a clause of purpose: [`Unit::purpose`]).
     units: Vec<(f32, usize, bool, bool, bool)>,
     spellings: Vec<(f32, Scored<'a>)>,
     /// Per content syllable: the token when it was typed with diacritics
