@@ -796,3 +796,21 @@ fn lost_vehicle_papers_should_be_the_registration_issued_again() {
         );
     }
 }
+
+#[test]
+fn a_new_vehicle_and_food_safety_should_read_as_the_catalogue_says() {
+    // "đăng ký xe ô tô mới": the longer phrase at "đăng ký" had read
+    // "đăng ký xe" and left "mới" alone, and the change of a registration
+    // came first. "attp" is an toàn thực phẩm ("cấp giấy chứng nhận attp"
+    // had found nothing); the catalogue's certificates of food safety are
+    // for farm and fishery products, so choices, not an answer.
+    assert_answered_with("dang ky xe oto moi", "1.013067");
+    assert_answered_with("đăng ký xe ô tô mới", "1.013067");
+    let found = engine().search("cap giay chung nhan attp");
+    assert_eq!(found.outcome, Outcome::Clarify);
+    assert!(
+        found.hits.iter().any(|h| h.code.as_str() == "2.001827"),
+        "{:?}",
+        found.hits
+    );
+}
