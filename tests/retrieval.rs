@@ -814,3 +814,27 @@ fn a_new_vehicle_and_food_safety_should_read_as_the_catalogue_says() {
         found.hits
     );
 }
+
+#[test]
+fn an_extract_of_the_cadastral_map_should_not_be_read_as_one_of_the_civil_registry() {
+    // "trích lục" alone is an extract of the civil registry (birth,
+    // marriage); "trích lục bản đồ địa chính" had been answered with the
+    // copy of a civil-registry extract. The catalogue has no procedure for
+    // the map's extract itself: no answer, and first among the hits the
+    // provision of survey and map data.
+    for q in [
+        "trích lục bản đồ địa chính",
+        "trich luc ban do dia chinh",
+        "trích lục thửa đất",
+    ] {
+        let found = engine().search(q);
+        assert_ne!(found.outcome, Outcome::Answer, "{q}: {:?}", found.hits);
+        assert_eq!(
+            found.hits.first().map(|h| h.code.as_str()),
+            Some("1.011671"),
+            "{q}: {:?}",
+            found.hits
+        );
+    }
+    assert_answered_with("trích lục khai sinh", "2.000635");
+}
