@@ -12,6 +12,11 @@ use chatbot::eval::read_labelled;
 use chatbot::text::lexicon::Lexicon;
 use flate2::read::MultiGzDecoder;
 
+// The allocator of the command line and the functions, so that a profile
+// shows what they spend.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, catalogue, queries, rounds] = args.as_slice() else {
