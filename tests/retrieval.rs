@@ -838,3 +838,29 @@ fn an_extract_of_the_cadastral_map_should_not_be_read_as_one_of_the_civil_regist
     }
     assert_answered_with("trích lục khai sinh", "2.000635");
 }
+
+#[test]
+fn a_gift_to_the_state_and_an_export_consignment_should_be_variants_not_answers() {
+    // Giving land "cho Nhà nước hoặc cộng đồng dân cư" and a certificate
+    // "cho lô hàng thủy sản … xuất khẩu" are special cases of giving land
+    // and of food-safety certificates: a parent giving land to a child and
+    // a kitchen asking for its certificate had been answered with them.
+    // Choices, with the general procedure among them.
+    for (q, general) in [
+        ("tang cho nha dat cho con", "1.013831"),
+        ("xin chung nhan an toan thuc pham cho bep an", "2.001827"),
+        ("giấy chứng nhận an toàn thực phẩm cho quán ăn", "2.001827"),
+    ] {
+        let found = engine().search(q);
+        assert_ne!(found.outcome, Outcome::Answer, "{q}: {:?}", found.hits);
+        assert!(
+            found.hits.iter().any(|h| h.code.as_str() == general),
+            "{q}: {:?}",
+            found.hits
+        );
+    }
+    assert_answered_with(
+        "chứng thư an toàn thực phẩm cho lô hàng thủy sản xuất khẩu",
+        "2.001281",
+    );
+}
